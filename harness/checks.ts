@@ -1,0 +1,173 @@
+/**
+ * Response checks as small reusable units, one rule each, each naming its spec reference. A test runs a
+ * list of them as separate report steps, so one report line says exactly which part is wrong (status,
+ * content type, body, error code), and all of them are reported, not just the first.
+ */
+import { test } from "@playwright/test";
+import { jsonBody, mediaType, type Exchange } from "./http.ts";
+
+export interface Check {
+  /** Spec reference, e.g. "RFC 6749 §5.2". */
+  readonly rule: string;
+  /** What a conformant server does, in the spec's words. */
+  readonly expectation: string;
+  /** Undefined when satisfied; otherwise what was observed instead. */
+  readonly evaluate: () => string | undefined;
+}
+
+/** A conformance verdict (never a harness problem): the target did not do what the spec requires. */
+export class ConformanceViolation extends Error {
+  override readonly name = "ConformanceViolation";
+}
+
+export async function verify(checks: readonly Check[]): Promise<void> {
+  const failures: string[] = [];
+  for (const check of checks) {
+    try {
+      await test.step(`${check.rule}: ${check.expectation}`, () => {
+        const problem = check.evaluate();
+        if (problem !== undefined)
+          throw new ConformanceViolation(`${check.rule}: expected ${check.expectation}; ${problem}`);
+      });
+    } catch (err) {
+      if (!(err instanceof ConformanceViolation)) throw err;
+      failures.push(err.message);
+    }
+  }
+  if (failures.length > 0) throw new ConformanceViolation(failures.join("\n"));
+}
+
+function body(ex: Exchange): Record<string, unknown> | undefined {
+  const value = jsonBody(ex);
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** A short, secret-free description of a response for failure messages. */
+export function describeResponse(ex: Exchange): string {
+  const b = body(ex);
+  const status = `HTTP ${ex.response.status}`;
+  if (!b)
+    return `${status} with a ${mediaType(ex.response.headers) ?? "untyped"} body that is not a JSON object`;
+  if (typeof b.access_token === "string") return `${status} with an access_token`;
+  if (typeof b.error === "string") return `${status} with error=${b.error}`;
+  return `${status} with a JSON body (members: ${Object.keys(b).join(", ") || "none"})`;
+}
+
+export type OAuthErrorCode =
+  | "invalid_request"
+  | "invalid_client"
+  | "invalid_grant"
+  | "unauthorized_client"
+  | "unsupported_grant_type"
+  | "invalid_scope";
+
+/**
+ * The checks of an RFC 6749 §5.2 error response: status 400 (401 allowed for invalid_client), JSON
+ * content, an error member, the expected code, and no token issued.
+ */
+export function oauthErrorChecks(
+  ex: Exchange,
+  expected: { codes: readonly OAuthErrorCode[]; rule: string },
+): Check[] {
+  const allow401 = expected.codes.includes("invalid_client");
+  return [
+    {
+      rule: "RFC 6749 §5.1/§5.2",
+      expectation: "the request to be refused, with no access token issued",
+      evaluate: () =>
+        typeof body(ex)?.access_token === "string" || (ex.response.status >= 200 && ex.response.status < 300)
+          ? `got ${describeResponse(ex)}`
+          : undefined,
+    },
+    {
+      rule: "RFC 6749 §5.2",
+      expectation: allow401 ? "HTTP status 400 (or 401 for invalid_client)" : "HTTP status 400",
+      evaluate: () =>
+        ex.response.status === 400 || (allow401 && ex.response.status === 401)
+          ? undefined
+          : `got HTTP ${ex.response.status}`,
+    },
+    {
+      rule: "RFC 6749 §5.2",
+      expectation: "Content-Type application/json",
+      evaluate: () => {
+        const type = mediaType(ex.response.headers);
+        return type === "application/json" ? undefined : `got ${type ?? "no Content-Type"}`;
+      },
+    },
+    {
+      rule: "RFC 6749 §5.2",
+      expectation: 'a JSON object body with a string "error" member',
+      evaluate: () => (typeof body(ex)?.error === "string" ? undefined : `got ${describeResponse(ex)}`),
+    },
+    {
+      rule: expected.rule,
+      expectation: `error=${expected.codes.join(" or ")}`,
+      evaluate: () => {
+        const code = body(ex)?.error;
+        return typeof code === "string" && (expected.codes as readonly string[]).includes(code)
+          ? undefined
+          : `got ${describeResponse(ex)}`;
+      },
+    },
+  ];
+}
+
+/** The client failed to authenticate: SMART requires invalid_client for every such failure. */
+export function clientAuthFailureChecks(ex: Exchange): Check[] {
+  return oauthErrorChecks(ex, {
+    codes: ["invalid_client"],
+    rule: "SMART client-confidential-asymmetric (RFC 7523 §3.2)",
+  });
+}
+
+/** A token was issued: HTTP 200, JSON, a non-empty access_token and token_type bearer. */
+export function tokenIssuedChecks(ex: Exchange): Check[] {
+  return [
+    {
+      rule: "RFC 6749 §5.1",
+      expectation: "HTTP 200",
+      evaluate: () =>
+        ex.response.status === 200 ? undefined : `got ${describeResponse(ex)}${errorDescription(ex)}`,
+    },
+    {
+      rule: "RFC 6749 §5.1",
+      expectation: "Content-Type application/json",
+      evaluate: () => {
+        const type = mediaType(ex.response.headers);
+        return type === "application/json" ? undefined : `got ${type ?? "no Content-Type"}`;
+      },
+    },
+    {
+      rule: "SMART backend services token response",
+      expectation: "a non-empty string access_token",
+      evaluate: () => {
+        const token = body(ex)?.access_token;
+        return typeof token === "string" && token !== "" ? undefined : `got ${describeResponse(ex)}`;
+      },
+    },
+    {
+      rule: "SMART backend services token response (RFC 6749 §7.1)",
+      expectation: 'token_type "bearer" (case-insensitive)',
+      evaluate: () => {
+        const type = body(ex)?.token_type;
+        return typeof type === "string" && type.toLowerCase() === "bearer"
+          ? undefined
+          : `got token_type ${JSON.stringify(type)}`;
+      },
+    },
+  ];
+}
+
+function errorDescription(ex: Exchange): string {
+  const d = body(ex)?.error_description;
+  return typeof d === "string" ? ` ("${d.slice(0, 200)}")` : "";
+}
+
+export function header(ex: Exchange, name: string): string | undefined {
+  return ex.response.headers[name.toLowerCase()];
+}
+
+export { body as responseObject };

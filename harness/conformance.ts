@@ -1,0 +1,310 @@
+/**
+ * The suite's test API: `test(title, spec([ids]), async ({ t }) => …)`. spec() declares the requirement ids
+ * a test checks (typed: a wrong id does not compile); the `t` fixture labels the test for Allure
+ * (requirement links, level as severity, spec area as suite); every HTTP exchange is recorded and attached,
+ * redacted, with a curl line.
+ */
+import { test as base, type TestDetails, type TestInfo } from "@playwright/test";
+import * as allure from "allure-js-commons";
+import { baselineAssertion, build, JWT_BEARER, type AssertionDraft, type Mutation } from "./assertion.ts";
+import { responseObject } from "./checks.ts";
+import { loadTargetConfig, type TargetConfig } from "./config.ts";
+import { HarnessError } from "./errors.ts";
+import { HttpClient, jsonBody, type Exchange, type FormParams } from "./http.ts";
+import { loadPrivateJwks, type ClientKey, type SigningAlg } from "./keys.ts";
+import { Redactor, renderExchange } from "./redact.ts";
+import {
+  isRequirementId,
+  requirements,
+  strongestLevel,
+  type Level,
+  type RequirementId,
+} from "./requirements.ts";
+import { readRunState, type RunState } from "./runner/run-state.ts";
+
+/** What a worker knows about the target: its config, run state and (once fetched) discovery document. */
+export class Target {
+  private discoveryPromise: Promise<Record<string, unknown>> | undefined;
+
+  constructor(
+    readonly config: TargetConfig,
+    readonly state: RunState,
+    private readonly http: HttpClient,
+  ) {}
+
+  get wellKnownUrl(): string {
+    return `${this.config.fhirBaseUrl}/.well-known/smart-configuration`;
+  }
+
+  /** The discovery document, fetched once per worker. Failure to get it is a prerequisite error. */
+  discovery(): Promise<Record<string, unknown>> {
+    this.discoveryPromise ??= this.http.get(this.wellKnownUrl, { accept: "application/json" }).then((ex) => {
+      const doc = responseObject(ex);
+      if (ex.response.status !== 200 || !doc) {
+        throw new HarnessError(
+          "ERR_TARGET_PREREQUISITE",
+          `${this.wellKnownUrl} gave HTTP ${ex.response.status} without a JSON object; tests that need the discovery document cannot run`,
+        );
+      }
+      return doc;
+    });
+    return this.discoveryPromise;
+  }
+
+  /** The configured token endpoint, else the discovered one. */
+  async tokenUrl(): Promise<string> {
+    if (this.config.tokenEndpoint) return this.config.tokenEndpoint;
+    const value = (await this.discovery()).token_endpoint;
+    if (typeof value !== "string" || !URL.canParse(value)) {
+      throw new HarnessError(
+        "ERR_TARGET_PREREQUISITE",
+        "the discovery document has no absolute token_endpoint; set tokenEndpoint in the config to run token tests",
+      );
+    }
+    return value;
+  }
+}
+
+/** A registered client as the harness plays it: its id, scope, keys and assertion builder. */
+export class Client {
+  constructor(
+    readonly clientId: string,
+    readonly scope: string,
+    readonly keys: readonly ClientKey[],
+    readonly tokenUrl: string,
+  ) {}
+
+  /** The key for `alg` (default: the first key); skips the test when the config has none. */
+  key(alg?: SigningAlg): ClientKey {
+    const key = alg ? this.keys.find((k) => k.alg === alg) : this.keys[0];
+    if (!key) {
+      base.skip(true, `no ${alg ?? ""} key is configured for client ${this.clientId}`);
+      throw new HarnessError("ERR_HARNESS_INTERNAL", "unreachable: skip did not throw");
+    }
+    return key;
+  }
+
+  draft(alg?: SigningAlg): AssertionDraft {
+    return baselineAssertion({ clientId: this.clientId, tokenUrl: this.tokenUrl, key: this.key(alg) });
+  }
+
+  /** A signed assertion: the baseline with the given mutations applied in order. */
+  assertion(alg?: SigningAlg, ...mutations: Mutation[]): string {
+    return build(this.draft(alg), ...mutations);
+  }
+}
+
+/** Standard client_credentials form parameters, in a form the variations can edit. */
+export function tokenRequestParams(assertion: string, scope: string): FormParams {
+  return [
+    ["grant_type", "client_credentials"],
+    ["client_assertion_type", JWT_BEARER],
+    ["client_assertion", assertion],
+    ["scope", scope],
+  ];
+}
+
+export const withoutParam = (params: FormParams, name: string): FormParams =>
+  params.filter(([k]) => k !== name);
+export const withParam = (params: FormParams, name: string, value: string): FormParams => [
+  ...withoutParam(params, name),
+  [name, value],
+];
+
+/** Everything a conformance test works with; built lazily so a test pays only for what it uses. */
+export class ConformanceContext {
+  private clientPromise: Promise<Client> | undefined;
+  private urlClientPromise: Promise<Client | undefined> | undefined;
+
+  constructor(
+    readonly target: Target,
+    readonly http: HttpClient,
+    readonly testInfo: TestInfo,
+  ) {}
+
+  get config(): TargetConfig {
+    return this.target.config;
+  }
+
+  tokenUrl(): Promise<string> {
+    return this.target.tokenUrl();
+  }
+
+  /** The client registered with an inline JWKS (config `client`). */
+  client(): Promise<Client> {
+    this.clientPromise ??= this.tokenUrl().then(
+      (url) =>
+        new Client(this.config.client.clientId, this.config.client.scope, this.config.client.keys, url),
+    );
+    return this.clientPromise;
+  }
+
+  /** The client registered by JWKS URL (config `jwksUrlClient`); skips the test when there is none. */
+  async urlClient(): Promise<Client> {
+    this.urlClientPromise ??= (async () => {
+      const cfg = this.config.jwksUrlClient;
+      const state = this.target.state.jwksUrlClient;
+      if (!cfg || !state) return undefined;
+      const keys = await loadPrivateJwks(state.privateJwksPath, "jwksUrlClient.privateJwksPath");
+      return new Client(cfg.clientId, cfg.scope, keys, await this.tokenUrl());
+    })();
+    const client = await this.urlClientPromise;
+    if (!client) base.skip(true, "no jwksUrlClient in the target config");
+    return client as Client;
+  }
+
+  /** POSTs form parameters to the token endpoint exactly as given. */
+  async postToken(
+    params: FormParams,
+    options: { headers?: Record<string, string>; label?: string } = {},
+  ): Promise<Exchange> {
+    return this.http.postForm(await this.tokenUrl(), params, options);
+  }
+
+  /** A standard token request with the given assertion and (default: the client's) scope. */
+  async requestToken(client: Client, assertion: string, scope = client.scope): Promise<Exchange> {
+    return this.postToken(tokenRequestParams(assertion, scope), { label: "token request" });
+  }
+
+  /**
+   * Obtains an access token with a baseline assertion, for tests that judge something else. A refusal
+   * is a prerequisite failure (the test is reported broken, not failed).
+   */
+  async obtainToken(client: Client, scope = client.scope, alg?: SigningAlg): Promise<string> {
+    const ex = await this.postToken(tokenRequestParams(client.assertion(alg), scope), {
+      label: "obtain an access token (prerequisite)",
+    });
+    const token = (jsonBody(ex) as { access_token?: unknown } | undefined)?.access_token;
+    if (ex.response.status !== 200 || typeof token !== "string") {
+      throw new HarnessError(
+        "ERR_TARGET_PREREQUISITE",
+        `a valid token request for ${client.clientId} (scope "${scope}") was refused with HTTP ${ex.response.status}; this test needs a token`,
+      );
+    }
+    return token;
+  }
+
+  /** GETs a FHIR path relative to the base, with an optional bearer token. */
+  fhirGet(path: string, token?: string, label?: string): Promise<Exchange> {
+    const headers: Record<string, string> = { accept: "application/fhir+json" };
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
+    return this.http.get(`${this.config.fhirBaseUrl}/${path.replace(/^\//, "")}`, headers, label);
+  }
+}
+
+interface WorkerFixtures {
+  target: Target;
+}
+interface TestFixtures {
+  http: HttpClient;
+  /** The conformance context; setting it up labels the test for Allure from its spec() details. */
+  t: ConformanceContext;
+}
+
+export const test = base.extend<TestFixtures, WorkerFixtures>({
+  target: [
+    // eslint-disable-next-line no-empty-pattern -- Playwright requires a destructuring pattern here
+    async ({}, use) => {
+      const state = readRunState();
+      const config = await loadTargetConfig(state.targetConfigPath);
+      await use(new Target(config, state, new HttpClient({ timeoutMs: config.requestTimeoutMs })));
+    },
+    { scope: "worker" },
+  ],
+  http: async ({ target }, use, testInfo) => {
+    const http = new HttpClient({ timeoutMs: target.config.requestTimeoutMs });
+    await use(http);
+    const redactor = new Redactor();
+    for (const ex of http.exchanges) redactor.learn(ex);
+    for (const [i, ex] of http.exchanges.entries()) {
+      await testInfo.attach(`${String(i + 1).padStart(2, "0")} ${ex.label}: HTTP ${ex.response.status}`, {
+        body: renderExchange(ex, redactor),
+        contentType: "text/plain",
+      });
+    }
+  },
+  t: async ({ target, http }, use, testInfo) => {
+    await labelForAllure(testInfo);
+    await use(new ConformanceContext(target, http, testInfo));
+  },
+});
+
+export { expect } from "@playwright/test";
+
+const AREAS: readonly (readonly [RegExp, string])[] = [
+  [/^BS-(DISC|CS)-/, "Discovery"],
+  [/^BS-TREQ-/, "Token request"],
+  [/^BS-(JWTH|ISS|SUB|AUD|EXP|NBF|IAT|JTI)-/, "Client assertion"],
+  [/^BS-(SIG|ALG)-/, "Signature and algorithms"],
+  [/^BS-(KEY|JKU|JWKS|ROT|REG)-/, "Key resolution"],
+  [/^BS-SCOPE-/, "Scopes"],
+  [/^BS-TRESP-/, "Token response"],
+  [/^BS-ERR-/, "Token errors"],
+  [/^BS-RS-/, "FHIR endpoint"],
+  [/^BS-TLS-/, "Transport"],
+  [/^BS-INT-/, "Introspection"],
+];
+
+export function specArea(id: RequirementId): string {
+  return AREAS.find(([re]) => re.test(id))?.[1] ?? "Other";
+}
+
+const SEVERITY: Record<Level, string> = {
+  SHALL: "critical",
+  SHOULD: "normal",
+  MAY: "minor",
+  INFO: "trivial",
+};
+
+/**
+ * Test details declaring the requirement ids a test checks (typed: a wrong id does not compile) and what a
+ * failure means (default: the strongest level among them). The first id decides the spec area.
+ *
+ * @example test("rejects an expired assertion", spec(["BS-EXP-02", "BS-ERR-03"]), async ({ t }) => { … });
+ */
+export function spec(
+  ids: readonly [RequirementId, ...RequirementId[]],
+  options: { level?: Level } = {},
+): TestDetails {
+  const level = options.level ?? strongestLevel(ids);
+  return {
+    tag: ids.map((id) => `@${id}`),
+    annotation: [
+      ...ids.map((id) => ({ type: "requirement", description: id })),
+      { type: "level", description: level },
+      { type: "area", description: specArea(ids[0]) },
+    ],
+  };
+}
+
+function annotationsOf(testInfo: TestInfo, type: string): string[] {
+  return testInfo.annotations.filter((a) => a.type === type).map((a) => a.description ?? "");
+}
+
+async function labelForAllure(testInfo: TestInfo): Promise<void> {
+  const ids = annotationsOf(testInfo, "requirement").filter(isRequirementId);
+  const level = annotationsOf(testInfo, "level")[0] as Level | undefined;
+  const area = annotationsOf(testInfo, "area")[0];
+  if (ids.length === 0 || !level || !area) {
+    throw new HarnessError(
+      "ERR_HARNESS_INTERNAL",
+      `"${testInfo.title}" declares no requirements: give it spec([...]) details`,
+    );
+  }
+  await allure.parentSuite(area);
+  await allure.suite(testInfo.titlePath.slice(1, -1).join(" › ") || area);
+  await allure.severity(SEVERITY[level]);
+  await allure.label("level", level);
+  for (const id of ids) {
+    const r = requirements[id];
+    await allure.label("requirement", id);
+    await allure.link(r.url, `${id} (${r.level}): ${r.title}`, "requirement");
+  }
+  await allure.description(
+    [
+      `Level of this check: **${level}**`,
+      "",
+      ...ids.map((id) => `- **${id}** (${requirements[id].level}): ${requirements[id].title}`),
+    ].join("\n"),
+  );
+}

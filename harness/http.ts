@@ -1,0 +1,181 @@
+/**
+ * An undici HTTP client that records every exchange, so a report can show exactly what was sent and
+ * received. Network failures and timeouts become HarnessErrors (target unreachable / timed out), never
+ * verdicts. No retries: a conformance check sends each request once.
+ */
+import { Agent, request, type Dispatcher } from "undici";
+import { HarnessError } from "./errors.ts";
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string;
+}
+
+export interface RecordedResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+export interface Exchange {
+  readonly label: string;
+  readonly request: RecordedRequest;
+  readonly response: RecordedResponse;
+  readonly startedAt: string;
+  readonly durationMs: number;
+}
+
+export interface SendOptions {
+  readonly method?: string;
+  readonly url: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+  /** A short description of why the request is sent, shown in the report. */
+  readonly label?: string;
+}
+
+export type FormParams = readonly (readonly [string, string])[];
+
+export interface HttpClientOptions {
+  readonly timeoutMs?: number;
+  readonly maxBodyBytes?: number;
+  readonly dispatcher?: Dispatcher;
+}
+
+const sharedAgent = new Agent({ keepAliveTimeout: 2_000, connect: { timeout: 5_000 } });
+
+export class HttpClient {
+  readonly exchanges: Exchange[] = [];
+  private readonly timeoutMs: number;
+  private readonly maxBodyBytes: number;
+  private readonly dispatcher: Dispatcher;
+
+  constructor(options: HttpClientOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.maxBodyBytes = options.maxBodyBytes ?? 1_048_576;
+    this.dispatcher = options.dispatcher ?? sharedAgent;
+  }
+
+  async send(options: SendOptions): Promise<Exchange> {
+    const method = options.method ?? "GET";
+    const headers = { ...options.headers };
+    const recordedRequest: RecordedRequest = {
+      method,
+      url: options.url,
+      headers,
+      ...(options.body !== undefined ? { body: options.body } : {}),
+    };
+    const label = options.label ?? `${method} ${new URL(options.url).pathname}`;
+    const started = Date.now();
+    let response: RecordedResponse;
+    try {
+      const res = await request(options.url, {
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        body: options.body,
+        dispatcher: this.dispatcher,
+        signal: AbortSignal.timeout(this.timeoutMs),
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+      response = {
+        status: res.statusCode,
+        headers: flattenHeaders(res.headers),
+        body: await readLimited(res.body, this.maxBodyBytes),
+      };
+    } catch (cause) {
+      throw networkError(cause, method, options.url, this.timeoutMs);
+    }
+    const exchange: Exchange = {
+      label,
+      request: recordedRequest,
+      response,
+      startedAt: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+    };
+    this.exchanges.push(exchange);
+    return exchange;
+  }
+
+  get(url: string, headers?: Record<string, string>, label?: string): Promise<Exchange> {
+    return this.send({ method: "GET", url, ...(headers ? { headers } : {}), ...(label ? { label } : {}) });
+  }
+
+  /** POSTs form parameters exactly as given: repeated names stay repeated, omitted ones are absent. */
+  postForm(
+    url: string,
+    params: FormParams,
+    options: { headers?: Record<string, string>; label?: string } = {},
+  ): Promise<Exchange> {
+    return this.send({
+      method: "POST",
+      url,
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        accept: "application/json",
+        ...options.headers,
+      },
+      body: encodeForm(params),
+      ...(options.label ? { label: options.label } : {}),
+    });
+  }
+}
+
+export function encodeForm(params: FormParams): string {
+  return new URLSearchParams(params.map(([k, v]): [string, string] => [k, v])).toString();
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return out;
+}
+
+async function readLimited(body: AsyncIterable<Buffer | Uint8Array>, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > max) throw new HarnessError("ERR_TARGET_PREREQUISITE", `response body exceeds ${max} bytes`);
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function networkError(cause: unknown, method: string, url: string, timeoutMs: number): HarnessError {
+  if (cause instanceof HarnessError) return cause;
+  const err = cause as { code?: string; name?: string; message?: string };
+  const timedOut =
+    err.name === "TimeoutError" ||
+    err.name === "AbortError" ||
+    ["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"].includes(err.code ?? "");
+  return timedOut
+    ? new HarnessError(
+        "ERR_TARGET_TIMEOUT",
+        `${method} ${url}: no complete response within ${timeoutMs} ms`,
+        { cause },
+      )
+    : new HarnessError(
+        "ERR_TARGET_UNREACHABLE",
+        `${method} ${url}: target unreachable (${err.code ?? err.message ?? String(cause)})`,
+        { cause },
+      );
+}
+
+/** The response body parsed as JSON, or undefined when it is not JSON. */
+export function jsonBody(exchange: Exchange): unknown {
+  try {
+    return JSON.parse(exchange.response.body) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The media type of a content-type header, lower-cased, without parameters. */
+export function mediaType(headers: Readonly<Record<string, string>>): string | undefined {
+  return headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
+}

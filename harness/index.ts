@@ -1,0 +1,58 @@
+/**
+ * The harness's public entry. Suites import from here and nowhere else.
+ */
+export {
+  spec,
+  test,
+  expect,
+  specArea,
+  tokenRequestParams,
+  withoutParam,
+  withParam,
+  Client,
+  ConformanceContext,
+  Target,
+} from "./conformance.ts";
+export {
+  verify,
+  oauthErrorChecks,
+  clientAuthFailureChecks,
+  tokenIssuedChecks,
+  describeResponse,
+  header,
+  responseObject,
+  ConformanceViolation,
+  type Check,
+  type OAuthErrorCode,
+} from "./checks.ts";
+export {
+  b64url,
+  baselineAssertion,
+  build,
+  corruptedSignature,
+  decodeCompact,
+  emptySigner,
+  expiredBy,
+  freshJti,
+  hmacSigner,
+  keySigner,
+  nowSeconds,
+  serialize,
+  signedBy,
+  tamperedClaim,
+  withAudience,
+  withClaim,
+  withHeader,
+  withoutClaim,
+  withoutHeader,
+  JWT_BEARER,
+  BASELINE_LIFETIME_SECONDS,
+  type AssertionDraft,
+  type Mutation,
+  type Signer,
+  type SignatureAlg,
+} from "./assertion.ts";
+export { jsonBody, mediaType, type Exchange, type FormParams } from "./http.ts";
+export { generateClientKey, type ClientKey, type SigningAlg } from "./keys.ts";
+export { HarnessError } from "./errors.ts";
+export { requirements, type RequirementId, type Level } from "./requirements.ts";

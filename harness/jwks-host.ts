@@ -1,0 +1,118 @@
+/**
+ * The harness's own JWKS server on loopback: it serves the public keys of the client registered by URL
+ * (and, for later tests, other paths such as an attacker's jku), logs every fetch the target makes, and can
+ * be reconfigured from test workers through a control path that only the run knows.
+ */
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { HarnessError } from "./errors.ts";
+
+export interface HostedRoute {
+  readonly status?: number;
+  readonly body: string;
+  readonly contentType?: string;
+  readonly cacheControl?: string;
+  /** Delay before answering, to simulate a stalled host. */
+  readonly delayMs?: number;
+}
+
+export interface FetchLogEntry {
+  readonly at: string;
+  readonly method: string;
+  readonly path: string;
+  readonly accept?: string;
+}
+
+export interface JwksHost {
+  readonly origin: string;
+  /** Base URL of the control API (POST routes, GET log). */
+  readonly controlUrl: string;
+  setRoute(path: string, route: HostedRoute): void;
+  log(): readonly FetchLogEntry[];
+  close(): Promise<void>;
+}
+
+export function jwksRoute(jwks: unknown, cacheControl = "no-store"): HostedRoute {
+  return { body: JSON.stringify(jwks), contentType: "application/json", cacheControl };
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+}
+
+/** Starts the host on 127.0.0.1 (`port` 0 picks one). */
+export async function startJwksHost(port = 0): Promise<JwksHost> {
+  const routes = new Map<string, HostedRoute>();
+  const fetchLog: FetchLogEntry[] = [];
+  const control = `/_harness/${randomBytes(12).toString("hex")}`;
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    if (path.startsWith(control)) {
+      const action = path.slice(control.length);
+      if (req.method === "GET" && action === "/log") {
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(fetchLog));
+        return;
+      }
+      if (req.method === "POST" && action === "/route") {
+        readJson(req)
+          .then((value) => {
+            const { path: routePath, route } = value as { path: string; route: HostedRoute };
+            routes.set(routePath, route);
+            res.writeHead(204).end();
+          })
+          .catch(() => res.writeHead(400).end());
+        return;
+      }
+      res.writeHead(404).end();
+      return;
+    }
+    fetchLog.push({
+      at: new Date().toISOString(),
+      method: req.method ?? "?",
+      path,
+      ...(req.headers.accept ? { accept: req.headers.accept } : {}),
+    });
+    const route = routes.get(path);
+    if (!route) {
+      res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not found"}');
+      return;
+    }
+    const answer = () => {
+      if (res.destroyed) return;
+      res.writeHead(route.status ?? 200, {
+        "content-type": route.contentType ?? "application/json",
+        ...(route.cacheControl ? { "cache-control": route.cacheControl } : {}),
+      });
+      res.end(route.body);
+    };
+    if (route.delayMs) setTimeout(answer, route.delayMs).unref();
+    else answer();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err) =>
+      reject(
+        new HarnessError(
+          "ERR_HARNESS_CONFIG",
+          `cannot serve the JWKS URL on 127.0.0.1:${port}: ${err.message}`,
+        ),
+      ),
+    );
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    origin,
+    controlUrl: `${origin}${control}`,
+    setRoute: (path, route) => routes.set(path, route),
+    log: () => [...fetchLog],
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

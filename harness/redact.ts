@@ -1,0 +1,122 @@
+/**
+ * Keeps secrets out of reports. Private keys never reach an exchange at all; what does travel is bearer
+ * material: client assertions and access tokens. A Redactor learns every such value it sees and replaces
+ * it wherever it appears with a shortened form that is recognisable but unusable. Set
+ * SMART_REVEAL_SECRETS=1 to see them whole.
+ */
+import { createHash } from "node:crypto";
+import type { Exchange, RecordedRequest, RecordedResponse } from "./http.ts";
+
+export function revealSecrets(): boolean {
+  return process.env.SMART_REVEAL_SECRETS === "1";
+}
+
+/** A JWS keeps its readable header and payload and loses its signature; anything else keeps 4 characters. */
+export function shorten(secret: string): string {
+  const digest = createHash("sha256").update(secret).digest("hex").slice(0, 8);
+  const parts = secret.split(".");
+  if (parts.length === 3 && parts[0]?.startsWith("eyJ")) {
+    return `${parts[0]}.${parts[1]}.<signature removed: ${parts[2]?.length ?? 0} chars, sha256 ${digest}>`;
+  }
+  return `${secret.slice(0, 4)}…<${secret.length} chars, sha256 ${digest}>`;
+}
+
+const SECRET_FORM_PARAMS = ["client_assertion", "access_token", "token", "refresh_token"];
+const SECRET_JSON_MEMBERS = ["access_token", "refresh_token", "id_token"];
+
+export class Redactor {
+  private readonly secrets = new Set<string>();
+
+  constructor(private readonly reveal = revealSecrets()) {}
+
+  /** Registers a value that must not appear whole in a report. */
+  add(secret: string | undefined): void {
+    if (secret && secret.length >= 8) this.secrets.add(secret);
+  }
+
+  /** Learns the bearer material an exchange carries (assertions sent, tokens received or presented). */
+  learn(exchange: Exchange): void {
+    const auth = exchange.request.headers.authorization ?? exchange.request.headers.Authorization;
+    if (auth) this.add(auth.replace(/^\s*\S+\s+/, "").trim());
+    for (const source of [exchange.request.body ?? "", new URL(exchange.request.url).search.slice(1)]) {
+      const params = new URLSearchParams(source);
+      for (const name of SECRET_FORM_PARAMS) for (const v of params.getAll(name)) this.add(v);
+    }
+    try {
+      const body = JSON.parse(exchange.response.body) as Record<string, unknown>;
+      for (const name of SECRET_JSON_MEMBERS) if (typeof body[name] === "string") this.add(body[name]);
+    } catch {
+      // not JSON: nothing to learn
+    }
+  }
+
+  text(value: string): string {
+    if (this.reveal) return value;
+    let out = value;
+    // Longest first, so a token containing another secret is replaced whole.
+    for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
+      const short = shorten(secret);
+      out = out.split(secret).join(short);
+      const encoded = encodeURIComponent(secret);
+      if (encoded !== secret) out = out.split(encoded).join(encodeURIComponent(short));
+    }
+    return out;
+  }
+
+  request(req: RecordedRequest): RecordedRequest {
+    return {
+      method: req.method,
+      url: this.text(req.url),
+      headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, this.text(v)])),
+      ...(req.body !== undefined ? { body: this.text(req.body) } : {}),
+    };
+  }
+
+  response(res: RecordedResponse): RecordedResponse {
+    return {
+      status: res.status,
+      headers: Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, this.text(v)])),
+      body: this.text(res.body),
+    };
+  }
+}
+
+/** The exchange as an HTTP transcript, followed by a curl line that reproduces the request. */
+export function renderExchange(exchange: Exchange, redactor: Redactor): string {
+  const req = redactor.request(exchange.request);
+  const res = redactor.response(exchange.response);
+  const lines = [`${req.method} ${req.url}`, ...Object.entries(req.headers).map(([k, v]) => `${k}: ${v}`)];
+  if (req.body !== undefined) lines.push("", prettyForm(req));
+  lines.push(
+    "",
+    `HTTP ${res.status}  (${exchange.durationMs} ms)`,
+    ...Object.entries(res.headers).map(([k, v]) => `${k}: ${v}`),
+  );
+  if (res.body !== "") lines.push("", prettyJson(res.body));
+  lines.push("", "# reproduce:", curlLine(req));
+  return lines.join("\n");
+}
+
+function prettyForm(req: RecordedRequest): string {
+  if (!/x-www-form-urlencoded/i.test(req.headers["content-type"] ?? "")) return req.body ?? "";
+  return [...new URLSearchParams(req.body)].map(([k, v]) => `${k}=${v}`).join("\n&");
+}
+
+function prettyJson(body: string): string {
+  try {
+    return JSON.stringify(JSON.parse(body), null, 2);
+  } catch {
+    return body.length > 4000 ? `${body.slice(0, 4000)}… (${body.length} bytes)` : body;
+  }
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+export function curlLine(req: RecordedRequest): string {
+  const parts = ["curl", "-i", "-X", req.method, shellQuote(req.url)];
+  for (const [k, v] of Object.entries(req.headers)) parts.push("-H", shellQuote(`${k}: ${v}`));
+  if (req.body !== undefined) parts.push("--data-raw", shellQuote(req.body));
+  return parts.join(" ");
+}

@@ -1,0 +1,163 @@
+/**
+ * Playwright global setup. With SMART_TARGET set, it validates that config (a bad config stops the run
+ * before any test, with the field named) and serves the JWKS-URL client's keys at its registered URL.
+ * Without it, it starts the embedded reference target, registers freshly generated clients with it and
+ * writes a config for it, so both paths run the same suite the same way.
+ */
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isFault, type Fault } from "../../fixtures/reference-server/options.ts";
+import { startReferenceServer } from "../../fixtures/reference-server/server.ts";
+import { loadTargetConfig, type RawTargetConfig } from "../config.ts";
+import { HarnessError } from "../errors.ts";
+import { jwksRoute, startJwksHost, type JwksHost } from "../jwks-host.ts";
+import { generateClientKey, loadPrivateJwks, publicJwks, type ClientKey } from "../keys.ts";
+import { RUN_INFO_ENV, RUN_STATE_ENV, type RunInfo, type RunState } from "./run-state.ts";
+
+export const EMBEDDED_CLIENT_SCOPE = "system/Patient.rs system/Observation.rs";
+export const EMBEDDED_URL_CLIENT_SCOPE = "system/*.rs";
+const JWKS_PATH = "/jwks/url-client.json";
+
+async function writePrivate(path: string, value: unknown): Promise<void> {
+  await writeFile(path, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  await chmod(path, 0o600);
+}
+
+async function generateKeySet(dir: string, name: string): Promise<{ path: string; keys: ClientKey[] }> {
+  const generated = await Promise.all([generateClientKey("RS384"), generateClientKey("ES384")]);
+  const path = join(dir, `${name}.private.jwks.json`);
+  await writePrivate(path, { keys: generated.map((g) => g.privateJwk) });
+  return { path, keys: generated.map((g) => g.key) };
+}
+
+function faultsFromEnv(): Fault[] {
+  const names = (process.env.SMART_REFERENCE_FAULTS ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const name of names) {
+    if (!isFault(name))
+      throw new HarnessError("ERR_HARNESS_CONFIG", `SMART_REFERENCE_FAULTS: unknown fault "${name}"`);
+  }
+  return names as Fault[];
+}
+
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  const dir = await mkdtemp(join(tmpdir(), "smart-conformance-"));
+  const cleanups: (() => Promise<void>)[] = [() => rm(dir, { recursive: true, force: true })];
+  const teardown = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  };
+  try {
+    const state = process.env.SMART_TARGET
+      ? await external(process.env.SMART_TARGET, dir, cleanups)
+      : await embedded(dir, cleanups);
+    const statePath = join(dir, "run-state.json");
+    await writeFile(statePath, JSON.stringify(state, null, 2));
+    process.env[RUN_STATE_ENV] = statePath;
+    const config = await loadTargetConfig(state.targetConfigPath);
+    const info: RunInfo = { name: config.name, fhirBaseUrl: config.fhirBaseUrl, embedded: state.embedded, faults: state.faults };
+    process.env[RUN_INFO_ENV] = JSON.stringify(info);
+    return teardown;
+  } catch (err) {
+    await teardown();
+    throw err;
+  }
+}
+
+async function serveUrlClientKeys(
+  jwksUrl: string,
+  keys: readonly ClientKey[],
+  cleanups: (() => Promise<void>)[],
+): Promise<JwksHost> {
+  const url = new URL(jwksUrl);
+  const host = await startJwksHost(Number(url.port || (url.protocol === "https:" ? 443 : 80)));
+  cleanups.push(() => host.close());
+  host.setRoute(url.pathname, jwksRoute(publicJwks(keys)));
+  return host;
+}
+
+async function external(
+  configPath: string,
+  dir: string,
+  cleanups: (() => Promise<void>)[],
+): Promise<RunState> {
+  const config = await loadTargetConfig(configPath);
+  let jwksUrlClient: RunState["jwksUrlClient"];
+  if (config.jwksUrlClient) {
+    const { jwksUrl, privateJwksPath } = config.jwksUrlClient;
+    if (new URL(jwksUrl).protocol !== "http:") {
+      throw new HarnessError(
+        "ERR_HARNESS_CONFIG",
+        "jwksUrlClient.jwksUrl: the harness serves JWKS over http on loopback only, for now",
+      );
+    }
+    const keySet = privateJwksPath
+      ? {
+          path: privateJwksPath,
+          keys: await loadPrivateJwks(privateJwksPath, "jwksUrlClient.privateJwksPath"),
+        }
+      : await generateKeySet(dir, "url-client");
+    const host = await serveUrlClientKeys(jwksUrl, keySet.keys, cleanups);
+    jwksUrlClient = { privateJwksPath: keySet.path, controlUrl: host.controlUrl };
+  }
+  return {
+    targetConfigPath: config.source,
+    embedded: false,
+    faults: [],
+    startedAt: new Date().toISOString(),
+    ...(jwksUrlClient ? { jwksUrlClient } : {}),
+  };
+}
+
+async function embedded(dir: string, cleanups: (() => Promise<void>)[]): Promise<RunState> {
+  const faults = faultsFromEnv();
+  const [inline, byUrl] = await Promise.all([
+    generateKeySet(dir, "client"),
+    generateKeySet(dir, "url-client"),
+  ]);
+  const host = await startJwksHost(0);
+  cleanups.push(() => host.close());
+  const jwksUrl = `${host.origin}${JWKS_PATH}`;
+  host.setRoute(JWKS_PATH, jwksRoute(publicJwks(byUrl.keys)));
+
+  const server = await startReferenceServer({
+    clients: [
+      { clientId: "conformance-inline-client", scope: EMBEDDED_CLIENT_SCOPE, jwks: publicJwks(inline.keys) },
+      { clientId: "conformance-url-client", scope: EMBEDDED_URL_CLIENT_SCOPE, jwksUrl },
+    ],
+    faults,
+    ...(process.env.SMART_REFERENCE_TOKEN_LIFETIME
+      ? { tokenLifetimeSeconds: Number(process.env.SMART_REFERENCE_TOKEN_LIFETIME) }
+      : {}),
+  });
+  cleanups.push(() => server.close());
+
+  const config: RawTargetConfig = {
+    name: faults.length
+      ? `embedded reference target (faults: ${faults.join(", ")})`
+      : "embedded reference target",
+    fhirBaseUrl: server.fhirBaseUrl,
+    client: {
+      clientId: "conformance-inline-client",
+      privateJwksPath: inline.path,
+      scope: EMBEDDED_CLIENT_SCOPE,
+    },
+    jwksUrlClient: {
+      clientId: "conformance-url-client",
+      jwksUrl,
+      privateJwksPath: byUrl.path,
+      scope: EMBEDDED_URL_CLIENT_SCOPE,
+    },
+  };
+  const targetConfigPath = join(dir, "target.json");
+  await writePrivate(targetConfigPath, config);
+  return {
+    targetConfigPath,
+    embedded: true,
+    faults,
+    startedAt: new Date().toISOString(),
+    jwksUrlClient: { privateJwksPath: byUrl.path, controlUrl: host.controlUrl },
+  };
+}

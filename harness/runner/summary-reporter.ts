@@ -1,0 +1,130 @@
+/**
+ * Writes {reportsDir}/summary.json after every conformance run: one entry per test with its stable id,
+ * requirement ids, level and status (passed / failed / skipped / broken). "broken" means the harness,
+ * the config or the network failed, never the target's conformance.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type {
+  FullConfig,
+  FullResult,
+  Reporter,
+  Suite,
+  TestCase,
+  TestResult,
+} from "@playwright/test/reporter";
+import { isBrokenMessage } from "../errors.ts";
+import { readRunInfo } from "./run-state.ts";
+import { reportsDir } from "./paths.ts";
+
+export type TestStatus = "passed" | "failed" | "skipped" | "broken";
+
+export interface SummaryTest {
+  readonly id: string;
+  readonly title: string;
+  readonly area: string;
+  readonly requirements: readonly string[];
+  readonly level: string;
+  readonly status: TestStatus;
+  readonly durationMs: number;
+  readonly message?: string;
+}
+
+export interface Summary {
+  readonly target: string;
+  readonly fhirBaseUrl?: string;
+  readonly embedded: boolean;
+  readonly faults: readonly string[];
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly totals: Readonly<Record<TestStatus, number>>;
+  /** Failed tests by the level of what they check: a SHALL failure fails a CI gate by default. */
+  readonly failedByLevel: Readonly<Record<string, number>>;
+  readonly tests: readonly SummaryTest[];
+}
+
+// eslint-disable-next-line no-control-regex -- ANSI colour codes
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+/** "family/file › describe › title": stable while the file and titles stay (Allure history keys on titles too). */
+export function stableId(test: TestCase): string {
+  const path = test.titlePath();
+  const fileAt = path.findIndex((p) => p.endsWith(".spec.ts"));
+  const file = (path[fileAt] ?? "").replace(/\\/g, "/").replace(/\.spec\.ts$/, "");
+  return [file, ...path.slice(fileAt + 1)].join(" › ");
+}
+
+function statusOf(result: TestResult): TestStatus {
+  if (result.status === "passed") return "passed";
+  if (result.status === "skipped") return "skipped";
+  if (result.status === "timedOut" || result.status === "interrupted") return "broken";
+  return isBrokenMessage(result.error?.message) ? "broken" : "failed";
+}
+
+function annotation(test: TestCase, type: string): string[] {
+  return test.annotations.filter((a) => a.type === type).map((a) => a.description ?? "");
+}
+
+export default class SummaryReporter implements Reporter {
+  private started = Date.now();
+  private readonly results = new Map<string, { test: TestCase; result: TestResult }>();
+
+  onBegin(_config: FullConfig, _suite: Suite): void {
+    this.started = Date.now();
+  }
+
+  onTestEnd(test: TestCase, result: TestResult): void {
+    this.results.set(test.id, { test, result });
+  }
+
+  onEnd(_result: FullResult): void {
+    const tests: SummaryTest[] = [...this.results.values()].map(({ test, result }) => {
+      const status = statusOf(result);
+      const skipReason = [...result.annotations, ...test.annotations].find(
+        (a) => a.type === "skip",
+      )?.description;
+      const message =
+        status === "skipped"
+          ? skipReason
+          : status === "passed"
+            ? undefined
+            : (result.error?.message ?? `test ${result.status}`).replace(ANSI, "");
+      return {
+        id: stableId(test),
+        title: test.title,
+        area: annotation(test, "area")[0] ?? "Other",
+        requirements: annotation(test, "requirement"),
+        level: annotation(test, "level")[0] ?? "SHALL",
+        status,
+        durationMs: result.duration,
+        ...(message ? { message } : {}),
+      };
+    });
+    tests.sort((a, b) => a.id.localeCompare(b.id));
+    const totals: Record<TestStatus, number> = { passed: 0, failed: 0, skipped: 0, broken: 0 };
+    const failedByLevel: Record<string, number> = {};
+    for (const t of tests) {
+      totals[t.status]++;
+      if (t.status === "failed") failedByLevel[t.level] = (failedByLevel[t.level] ?? 0) + 1;
+    }
+    const info = readRunInfo();
+    const summary: Summary = {
+      target: info?.name ?? process.env.SMART_TARGET ?? "unknown (the run did not start)",
+      ...(info ? { fhirBaseUrl: info.fhirBaseUrl } : {}),
+      embedded: info?.embedded ?? false,
+      faults: info?.faults ?? [],
+      startedAt: new Date(this.started).toISOString(),
+      durationMs: Date.now() - this.started,
+      totals,
+      failedByLevel,
+      tests,
+    };
+    const dir = reportsDir();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  }
+
+  printsToStdio(): boolean {
+    return false;
+  }
+}

@@ -1,0 +1,43 @@
+import {
+  clientAuthFailureChecks,
+  spec,
+  test,
+  verify,
+  withAudience,
+  withoutClaim,
+  type Mutation,
+} from "../../harness/index.ts";
+
+/** Each variation gets the target's token URL and FHIR base, so the wrong audiences are near misses. */
+const variations: readonly { title: string; mutation: (tokenUrl: string, fhirBase: string) => Mutation }[] = [
+  {
+    title: "rejects a client assertion whose aud is another server's token URL",
+    mutation: () => withAudience("https://attacker.example/token"),
+  },
+  {
+    title: "rejects a client assertion whose aud is not a URL",
+    mutation: () => withAudience("test-bad-aud-value"),
+  },
+  { title: "rejects a client assertion without aud", mutation: () => withoutClaim("aud") },
+  {
+    title: "rejects a client assertion whose aud is the FHIR base URL",
+    mutation: (_t, fhirBase) => withAudience(fhirBase),
+  },
+  {
+    title: "rejects a client assertion whose aud is an array without the token URL",
+    mutation: () => withAudience(["https://attacker.example/token"]),
+  },
+];
+
+test.describe("Client assertion aud", () => {
+  for (const v of variations) {
+    test(v.title, spec(["BS-AUD-01", "BS-ERR-03"]), async ({ t }) => {
+      const client = await t.client();
+      const ex = await t.requestToken(
+        client,
+        client.assertion(undefined, v.mutation(await t.tokenUrl(), t.config.fhirBaseUrl)),
+      );
+      await verify(clientAuthFailureChecks(ex));
+    });
+  }
+});
