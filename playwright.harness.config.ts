@@ -1,4 +1,4 @@
-/** Offline unit tests of the harness and the reference target (harness/**/*.test.ts, fixtures/**/*.test.ts). */
+// Offline unit tests of the harness and the reference target: harness/**/*.test.ts and fixtures/**/*.test.ts.
 import { defineConfig } from "@playwright/test";
 
 export default defineConfig({

@@ -57,7 +57,12 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     await writeFile(statePath, JSON.stringify(state, null, 2));
     process.env[RUN_STATE_ENV] = statePath;
     const config = await loadTargetConfig(state.targetConfigPath);
-    const info: RunInfo = { name: config.name, fhirBaseUrl: config.fhirBaseUrl, embedded: state.embedded, faults: state.faults };
+    const info: RunInfo = {
+      name: config.name,
+      fhirBaseUrl: config.fhirBaseUrl,
+      embedded: state.embedded,
+      faults: state.faults,
+    };
     process.env[RUN_INFO_ENV] = JSON.stringify(info);
     return teardown;
   } catch (err) {

@@ -1,0 +1,81 @@
+/**
+ * `npm run conformance [-- --target <config.json>] [--grep <pattern>] [--workers <n>]`
+ *
+ * Runs the conformance suite against SMART_TARGET / --target, or the embedded reference target when none
+ * is given, writes reports/summary.json and the HTML report, and exits:
+ *   0  no SHALL requirement failed (SHOULD findings are reported, not gated)
+ *   1  at least one SHALL test failed
+ *   2  the run could not judge the target: bad config, unreachable target, harness error
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { generateHtmlReport } from "../report.ts";
+import { reportsDir } from "../runner/paths.ts";
+import type { Summary } from "../runner/summary-reporter.ts";
+
+const HELP = `Usage: npm run conformance -- [options]
+
+Runs the SMART Backend Services conformance suite and writes the report.
+
+Options:
+  --target <file>   target config (JSON, see harness/schemas/target-config.schema.json);
+                    default: SMART_TARGET, else the embedded reference target
+  --grep <pattern>  run only tests whose title matches
+  --workers <n>     parallel workers (default 2)
+  -h, --help        this text
+
+Exit status: 0 no SHALL failure, 1 a SHALL test failed, 2 the target could not be judged.`;
+
+function main(): number {
+  const { values } = parseArgs({
+    options: {
+      target: { type: "string" },
+      grep: { type: "string" },
+      workers: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const env = { ...process.env };
+  if (values.target) env.SMART_TARGET = resolve(values.target);
+  if (values.workers) env.SMART_WORKERS = values.workers;
+  const reports = reportsDir();
+  for (const dir of ["allure-results", "allure-report"])
+    rmSync(join(reports, dir), { recursive: true, force: true });
+  rmSync(join(reports, "summary.json"), { force: true });
+
+  const args = ["test", ...(values.grep ? ["--grep", values.grep] : [])];
+  const run = spawnSync(resolve("node_modules", ".bin", "playwright"), args, { stdio: "inherit", env });
+  const summaryPath = join(reports, "summary.json");
+  if (!existsSync(summaryPath)) {
+    console.error(
+      `\nThe run did not start (playwright exit ${run.status}); see the error above. No test was judged.`,
+    );
+    return 2;
+  }
+  const summary = JSON.parse(readFileSync(summaryPath, "utf8")) as Summary;
+  if (summary.tests.length === 0) {
+    console.error("\nNo test ran; see the error above.");
+    return 2;
+  }
+  const index = generateHtmlReport(reports);
+  const { passed, failed, skipped, broken } = summary.totals;
+  const byLevel = Object.entries(summary.failedByLevel)
+    .map(([level, n]) => `${n} ${level}`)
+    .join(", ");
+  console.log(`\nTarget: ${summary.target}${summary.fhirBaseUrl ? ` (${summary.fhirBaseUrl})` : ""}`);
+  console.log(
+    `Result: ${passed} passed, ${failed} failed${byLevel ? ` (${byLevel})` : ""}, ${skipped} skipped, ${broken} broken`,
+  );
+  console.log(`Report: ${relative(process.cwd(), index)}`);
+  console.log(`Summary: ${relative(process.cwd(), summaryPath)}`);
+  if (broken > 0) return 2;
+  return (summary.failedByLevel.SHALL ?? 0) > 0 ? 1 : 0;
+}
+
+process.exitCode = main();

@@ -1,0 +1,45 @@
+/**
+ * Turns a run's allure-results into the offline HTML report: Allure 3's single-file "awesome" report,
+ * with its hard-coded analytics script removed (a conformance report must not phone home).
+ */
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { HarnessError } from "./errors.ts";
+
+const ANALYTICS = /<script[^>]*googletagmanager[^>]*><\/script>\s*<script>[\s\S]*?gtag\([\s\S]*?<\/script>/g;
+
+export function stripAnalytics(html: string): string {
+  return html.replace(ANALYTICS, "");
+}
+
+export function hasAnalytics(html: string): boolean {
+  return /googletagmanager|gtag\(/.test(html);
+}
+
+/** Generates {reportsDir}/allure-report/index.html from {reportsDir}/allure-results; returns its path. */
+export function generateHtmlReport(reportsDir: string): string {
+  const results = join(reportsDir, "allure-results");
+  const output = join(reportsDir, "allure-report");
+  rmSync(output, { recursive: true, force: true });
+  const bin = resolve("node_modules", ".bin", "allure");
+  const run = spawnSync(bin, ["generate", results, "--output", output, "--config", resolve("allurerc.mjs")], {
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  if (run.status !== 0) {
+    throw new HarnessError(
+      "ERR_HARNESS_INTERNAL",
+      `allure generate failed (exit ${run.status}): ${run.stderr || run.stdout}`,
+    );
+  }
+  const index = join(output, "index.html");
+  for (const file of readdirSync(output).filter((f) => f.endsWith(".html"))) {
+    const path = join(output, file);
+    const html = stripAnalytics(readFileSync(path, "utf8"));
+    if (hasAnalytics(html))
+      throw new HarnessError("ERR_HARNESS_INTERNAL", `${path} still contains an analytics script`);
+    writeFileSync(path, html);
+  }
+  return index;
+}
