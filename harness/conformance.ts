@@ -167,21 +167,30 @@ export class ConformanceContext {
   }
 
   /**
-   * Obtains an access token with a baseline assertion, for tests that judge something else. A refusal
-   * is a prerequisite failure (the test is reported broken, not failed).
+   * A token request with a baseline assertion that must succeed, for tests that judge the response's
+   * details or use the token. A refusal is a prerequisite failure: the test is reported broken, not failed.
    */
-  async obtainToken(client: Client, scope = client.scope, alg?: SigningAlg): Promise<string> {
-    const ex = await this.postToken(tokenRequestParams(client.assertion(alg), scope), {
-      label: "obtain an access token (prerequisite)",
+  async issueToken(
+    client: Client,
+    scope = client.scope,
+    alg?: SigningAlg,
+  ): Promise<{ exchange: Exchange; token: string }> {
+    const exchange = await this.postToken(tokenRequestParams(client.assertion(alg), scope), {
+      label: "valid token request (prerequisite)",
     });
-    const token = (jsonBody(ex) as { access_token?: unknown } | undefined)?.access_token;
-    if (ex.response.status !== 200 || typeof token !== "string") {
+    const token = (jsonBody(exchange) as { access_token?: unknown } | undefined)?.access_token;
+    if (exchange.response.status !== 200 || typeof token !== "string") {
       throw new HarnessError(
         "ERR_TARGET_PREREQUISITE",
-        `a valid token request for ${client.clientId} (scope "${scope}") was refused with HTTP ${ex.response.status}; this test needs a token`,
+        `a valid token request for ${client.clientId} (scope "${scope}") was refused with HTTP ${exchange.response.status}; this test needs a token`,
       );
     }
-    return token;
+    return { exchange, token };
+  }
+
+  /** The access token of {@link issueToken}. */
+  async obtainToken(client: Client, scope = client.scope, alg?: SigningAlg): Promise<string> {
+    return (await this.issueToken(client, scope, alg)).token;
   }
 
   /** GETs a FHIR path relative to the base, with an optional bearer token. */

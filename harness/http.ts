@@ -72,7 +72,7 @@ export class HttpClient {
     let response: RecordedResponse;
     try {
       const res = await request(options.url, {
-        method: method as Dispatcher.HttpMethod,
+        method: method,
         headers,
         body: options.body,
         dispatcher: this.dispatcher,

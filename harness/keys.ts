@@ -40,7 +40,7 @@ export async function generateClientKey(alg: SigningAlg): Promise<{ key: ClientK
 export function publicPart(jwk: JWK): JWK {
   const copy: Record<string, unknown> = { ...jwk };
   for (const member of PRIVATE_JWK_MEMBERS) delete copy[member];
-  return copy as JWK;
+  return copy;
 }
 
 export function publicJwks(keys: readonly ClientKey[]): { keys: JWK[] } {

@@ -1,0 +1,63 @@
+/**
+ * Runs the conformance suite in a child process against the embedded reference target, optionally with
+ * seeded faults, into its own reports folder, and returns its summary. Used by the detection tests.
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { HarnessError } from "../errors.ts";
+import type { Summary } from "./summary-reporter.ts";
+
+export interface SuiteRunOptions {
+  readonly faults?: readonly string[];
+  readonly grep?: string;
+  readonly workers?: number;
+}
+
+/** The environment of a child run: ours without the variables of the Playwright run we may be inside. */
+function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!/^(PW_|PLAYWRIGHT_|TEST_|SMART_)/.test(k)) env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
+export async function runSuite(options: SuiteRunOptions = {}): Promise<Summary> {
+  const reports = await mkdtemp(join(tmpdir(), "smart-suite-run-"));
+  try {
+    const args = [
+      "test",
+      "--reporter=./harness/runner/summary-reporter.ts",
+      ...(options.grep ? ["--grep", options.grep] : []),
+    ];
+    const env = childEnv({
+      SMART_REPORTS_DIR: reports,
+      SMART_WORKERS: String(options.workers ?? 1),
+      SMART_REFERENCE_FAULTS: (options.faults ?? []).join(","),
+    });
+    const output = await new Promise<string>((done, reject) => {
+      const child = spawn(resolve("node_modules", ".bin", "playwright"), args, {
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let text = "";
+      child.stdout.on("data", (d: Buffer) => (text += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (text += d.toString()));
+      child.on("error", reject);
+      child.on("close", () => done(text));
+    });
+    try {
+      return JSON.parse(await readFile(join(reports, "summary.json"), "utf8")) as Summary;
+    } catch (cause) {
+      throw new HarnessError(
+        "ERR_HARNESS_INTERNAL",
+        `the suite run (faults: ${options.faults?.join(",") || "none"}) wrote no summary:\n${output}`,
+        { cause },
+      );
+    }
+  } finally {
+    await rm(reports, { recursive: true, force: true });
+  }
+}
