@@ -4,8 +4,6 @@
  */
 import { join } from "node:path";
 import { defineConfig } from "@playwright/test";
-import { Status } from "allure-js-commons";
-import { isBrokenMessage } from "./harness/errors.ts";
 import { reportsDir } from "./harness/runner/paths.ts";
 
 const reports = reportsDir();
@@ -24,21 +22,8 @@ export default defineConfig({
     [process.env.SMART_QUIET ? "dot" : "list"],
     ["./harness/runner/summary-reporter.ts"],
     [
-      "allure-playwright",
-      {
-        resultsDir: join(reports, "allure-results"),
-        detail: false,
-        suiteTitle: false,
-        listeners: [
-          {
-            // allure-playwright reports every error as "failed"; harness, config and network problems are "broken".
-            beforeTestResultStop: (result: { status?: string; statusDetails?: { message?: string } }) => {
-              if (result.status === Status.FAILED && isBrokenMessage(result.statusDetails?.message))
-                result.status = Status.BROKEN;
-            },
-          },
-        ],
-      },
+      "./harness/runner/allure-reporter.ts",
+      { resultsDir: join(reports, "allure-results"), detail: false, suiteTitle: false },
     ],
   ],
 });

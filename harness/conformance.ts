@@ -9,7 +9,7 @@ import * as allure from "allure-js-commons";
 import { baselineAssertion, build, JWT_BEARER, type AssertionDraft, type Mutation } from "./assertion.ts";
 import { responseObject } from "./checks.ts";
 import { loadTargetConfig, type TargetConfig } from "./config.ts";
-import { HarnessError } from "./errors.ts";
+import { HarnessError, type HarnessErrorCode } from "./errors.ts";
 import { HttpClient, jsonBody, type Exchange, type FormParams } from "./http.ts";
 import { loadPrivateJwks, type ClientKey, type SigningAlg } from "./keys.ts";
 import { Redactor, renderExchange } from "./redact.ts";
@@ -62,6 +62,27 @@ export class Target {
       );
     }
     return value;
+  }
+}
+
+/**
+ * Ends the running test as broken: the target failed a step the test depends on but does not judge. It is
+ * ended through a skip carrying the error code (mapped to "broken" by the reporters), because a thrown
+ * error would also make Playwright restart its worker.
+ */
+export function breakTest(code: HarnessErrorCode, message: string): never {
+  const error = new HarnessError(code, message);
+  base.skip(true, error.message);
+  throw error; // not reached: skip() throws
+}
+
+async function prerequisite<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof HarnessError && err.code === "ERR_TARGET_PREREQUISITE")
+      breakTest(err.code, err.message.replace(/^\[[A-Z_]+\] /, ""));
+    throw err;
   }
 }
 
@@ -127,7 +148,7 @@ export class ConformanceContext {
   }
 
   tokenUrl(): Promise<string> {
-    return this.target.tokenUrl();
+    return prerequisite(this.target.tokenUrl());
   }
 
   /** The client registered with an inline JWKS (config `client`). */
@@ -180,7 +201,7 @@ export class ConformanceContext {
     });
     const token = (jsonBody(exchange) as { access_token?: unknown } | undefined)?.access_token;
     if (exchange.response.status !== 200 || typeof token !== "string") {
-      throw new HarnessError(
+      breakTest(
         "ERR_TARGET_PREREQUISITE",
         `a valid token request for ${client.clientId} (scope "${scope}") was refused with HTTP ${exchange.response.status}; this test needs a token`,
       );

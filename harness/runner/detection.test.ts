@@ -12,7 +12,9 @@ test.describe.configure({ mode: "parallel", timeout: 120_000 });
 
 test("the conformant reference target passes every test, and every test is named by some fault", async () => {
   const summary = await runSuite();
-  const notPassed = summary.tests.filter((t) => t.status !== "passed").map((t) => `${t.status}: ${t.id}: ${t.message ?? ""}`);
+  const notPassed = summary.tests
+    .filter((t) => t.status !== "passed")
+    .map((t) => `${t.status}: ${t.id}: ${t.message ?? ""}`);
   expect(notPassed, "tests that did not pass against the conformant target").toEqual([]);
   const named = new Set(Object.values(DETECTION_MATRIX).flat());
   const unkilled = summary.tests.map((t) => t.title).filter((title) => !named.has(title));
@@ -24,7 +26,10 @@ test("the conformant reference target passes every test, and every test is named
 for (const fault of Object.keys(FAULTS) as Fault[]) {
   test(`fault "${fault}" (${FAULTS[fault]}) fails exactly the tests that guard it`, async () => {
     const summary = await runSuite({ faults: [fault] });
-    const failed = summary.tests.filter((t) => t.status === "failed").map((t) => t.title).sort();
+    const failed = summary.tests
+      .filter((t) => t.status === "failed")
+      .map((t) => t.title)
+      .sort();
     expect(failed, `tests failed by "${fault}"`).toEqual([...DETECTION_MATRIX[fault]].sort());
     expect(summary.faults).toEqual([fault]);
   });

@@ -36,6 +36,8 @@ export async function runSuite(options: SuiteRunOptions = {}): Promise<Summary> 
       SMART_REPORTS_DIR: reports,
       SMART_WORKERS: String(options.workers ?? 1),
       SMART_REFERENCE_FAULTS: (options.faults ?? []).join(","),
+      // Record verdicts instead of throwing them: a failed test would otherwise cost a worker restart.
+      SMART_VERDICTS: "record",
     });
     const output = await new Promise<string>((done, reject) => {
       const child = spawn(resolve("node_modules", ".bin", "playwright"), args, {

@@ -13,6 +13,7 @@ import type {
   TestCase,
   TestResult,
 } from "@playwright/test/reporter";
+import { VERDICT_ANNOTATION } from "../checks.ts";
 import { isBrokenMessage } from "../errors.ts";
 import { readRunInfo } from "./run-state.ts";
 import { reportsDir } from "./paths.ts";
@@ -54,9 +55,28 @@ export function stableId(test: TestCase): string {
   return [file, ...path.slice(fileAt + 1)].join(" › ");
 }
 
+/** A violation recorded instead of thrown (SMART_VERDICTS=record). */
+function recordedViolation(result: TestResult): string | undefined {
+  return result.annotations.find((a) => a.type === VERDICT_ANNOTATION)?.description;
+}
+
+function skipReason(result: TestResult): string | undefined {
+  return result.annotations.find((a) => a.type === "skip")?.description;
+}
+
+/** Why a test did not pass: the recorded or thrown violation, or the reason it was skipped or broken. */
+function messageOf(result: TestResult): string {
+  return (
+    recordedViolation(result) ??
+    result.error?.message ??
+    skipReason(result) ??
+    `test ${result.status}`
+  ).replace(ANSI, "");
+}
+
 function statusOf(result: TestResult): TestStatus {
-  if (result.status === "passed") return "passed";
-  if (result.status === "skipped") return "skipped";
+  if (result.status === "passed") return recordedViolation(result) === undefined ? "passed" : "failed";
+  if (result.status === "skipped") return isBrokenMessage(skipReason(result)) ? "broken" : "skipped";
   if (result.status === "timedOut" || result.status === "interrupted") return "broken";
   return isBrokenMessage(result.error?.message) ? "broken" : "failed";
 }
@@ -80,15 +100,7 @@ export default class SummaryReporter implements Reporter {
   onEnd(_result: FullResult): void {
     const tests: SummaryTest[] = [...this.results.values()].map(({ test, result }) => {
       const status = statusOf(result);
-      const skipReason = [...result.annotations, ...test.annotations].find(
-        (a) => a.type === "skip",
-      )?.description;
-      const message =
-        status === "skipped"
-          ? skipReason
-          : status === "passed"
-            ? undefined
-            : (result.error?.message ?? `test ${result.status}`).replace(ANSI, "");
+      const message = status === "passed" ? undefined : messageOf(result);
       return {
         id: stableId(test),
         title: test.title,

@@ -1,0 +1,110 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect, test } from "@playwright/test";
+import { loadTargetConfig } from "./config.ts";
+import { generateClientKey, publicPart } from "./keys.ts";
+
+let dir = "";
+
+test.beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "config-test-"));
+  const rs = await generateClientKey("RS384");
+  const es = await generateClientKey("ES384");
+  await writeFile(join(dir, "private.jwks.json"), JSON.stringify({ keys: [rs.privateJwk, es.privateJwk] }));
+  await writeFile(join(dir, "public.jwks.json"), JSON.stringify({ keys: [publicPart(rs.privateJwk)] }));
+  const { kid: _kid, ...noKid } = es.privateJwk;
+  await writeFile(join(dir, "nokid.jwks.json"), JSON.stringify({ keys: [noKid] }));
+  await writeFile(
+    join(dir, "badalg.jwks.json"),
+    JSON.stringify({ keys: [{ ...es.privateJwk, alg: "RS384" }] }),
+  );
+  await writeFile(join(dir, "not-json.jwks.json"), "{");
+});
+
+const valid = {
+  fhirBaseUrl: "http://127.0.0.1:9700/fhir/",
+  client: { clientId: "c1", privateJwksPath: "private.jwks.json", scope: "system/Patient.rs" },
+};
+
+async function load(config: unknown): Promise<unknown> {
+  const path = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
+  await writeFile(path, typeof config === "string" ? config : JSON.stringify(config));
+  return loadTargetConfig(path);
+}
+
+test("a valid config loads, paths resolve against its folder and the base URL loses its slash", async () => {
+  const config = (await load(valid)) as Awaited<ReturnType<typeof loadTargetConfig>>;
+  expect(config.fhirBaseUrl).toBe("http://127.0.0.1:9700/fhir");
+  expect(config.client.keys.map((k) => k.alg)).toEqual(["RS384", "ES384"]);
+  expect(config.requestTimeoutMs).toBe(10_000);
+});
+
+const broken: readonly { title: string; config: unknown; message: RegExp }[] = [
+  { title: "a missing fhirBaseUrl", config: { client: valid.client }, message: /fhirBaseUrl: is required/ },
+  {
+    title: "a missing client.scope",
+    config: { ...valid, client: { clientId: "c1", privateJwksPath: "private.jwks.json" } },
+    message: /client\.scope: is required/,
+  },
+  {
+    title: "a client.clientId of the wrong type",
+    config: { ...valid, client: { ...valid.client, clientId: 7 } },
+    message: /client\.clientId: must be string/,
+  },
+  {
+    title: "an unknown field",
+    config: { ...valid, tokenEndpont: "x" },
+    message: /tokenEndpont: is not a known field/,
+  },
+  {
+    title: "a fhirBaseUrl that is not a URL",
+    config: { ...valid, fhirBaseUrl: "fhir.example" },
+    message: /fhirBaseUrl: must/,
+  },
+  {
+    title: "a scope with double spaces",
+    config: { ...valid, client: { ...valid.client, scope: "a  b" } },
+    message: /client\.scope: must be space-separated/,
+  },
+  {
+    title: "a jwksUrl that is not on loopback",
+    config: {
+      ...valid,
+      jwksUrlClient: { clientId: "c2", jwksUrl: "https://keys.example/jwks.json", scope: "system/*.rs" },
+    },
+    message: /jwksUrlClient\.jwksUrl: must be an http\(s\) URL on loopback/,
+  },
+  {
+    title: "an unreadable key file",
+    config: { ...valid, client: { ...valid.client, privateJwksPath: "missing.json" } },
+    message: /client\.privateJwksPath: cannot read/,
+  },
+  {
+    title: "a key file that is not JSON",
+    config: { ...valid, client: { ...valid.client, privateJwksPath: "not-json.jwks.json" } },
+    message: /client\.privateJwksPath: .* is not JSON/,
+  },
+  {
+    title: "a public key where a private one is needed",
+    config: { ...valid, client: { ...valid.client, privateJwksPath: "public.jwks.json" } },
+    message: /client\.privateJwksPath .* is a public key/,
+  },
+  {
+    title: "a key without kid",
+    config: { ...valid, client: { ...valid.client, privateJwksPath: "nokid.jwks.json" } },
+    message: /client\.privateJwksPath .* has no "kid"/,
+  },
+  {
+    title: "a key whose alg does not fit its type",
+    config: { ...valid, client: { ...valid.client, privateJwksPath: "badalg.jwks.json" } },
+    message: /cannot sign RS384/,
+  },
+  { title: "a file that is not JSON", config: "{ fhirBaseUrl: ", message: /is not valid JSON/ },
+];
+
+for (const { title, config, message } of broken) {
+  test(`a config with ${title} is refused with a message naming the field`, async () => {
+    await expect(load(config)).rejects.toThrow(message);
+  });
+}
