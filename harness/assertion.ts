@@ -4,7 +4,7 @@
  * in the header (alg none, an HMAC alg, crit, a jku) and the harness still controls every byte; the unit
  * tests verify the baseline with jose, an independent JOSE implementation.
  */
-import { createHmac, randomBytes, sign as cryptoSign, type KeyObject } from "node:crypto";
+import { constants, createHmac, randomBytes, sign as cryptoSign, type KeyObject } from "node:crypto";
 import type { ClientKey } from "./keys.ts";
 
 export type JsonObject = Record<string, unknown>;
@@ -14,6 +14,8 @@ export type Signer = (signingInput: Buffer) => Buffer;
 export interface AssertionDraft {
   readonly header: JsonObject;
   readonly claims: JsonObject;
+  /** When set, the exact payload JSON text signed instead of `claims` (e.g. duplicate member names). */
+  readonly rawPayload?: string;
   readonly signer: Signer;
   /** Seconds since the epoch at which the draft was made; mutations use it for relative times. */
   readonly now: number;
@@ -67,7 +69,7 @@ export function b64url(data: string | Buffer): string {
 }
 
 export function serialize(draft: AssertionDraft): string {
-  const input = `${b64url(JSON.stringify(draft.header))}.${b64url(JSON.stringify(draft.claims))}`;
+  const input = `${b64url(JSON.stringify(draft.header))}.${b64url(draft.rawPayload ?? JSON.stringify(draft.claims))}`;
   const signature = draft.signer(Buffer.from(input, "ascii"));
   return draft.afterSigning.reduce((compact, rewrite) => rewrite(compact), `${input}.${b64url(signature)}`);
 }
@@ -78,15 +80,24 @@ export function build(draft: AssertionDraft, ...mutations: readonly Mutation[]):
 
 // --- signers -------------------------------------------------------------------------------------
 
-export type SignatureAlg = "RS256" | "RS384" | "RS512" | "ES256" | "ES384" | "ES512";
+export type SignatureAlg = "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "ES256" | "ES384" | "ES512";
 
-/** Signs as `alg` with `privateKey` (RSASSA-PKCS1-v1_5 or ECDSA; ECDSA as JOSE R||S unless DER is asked for). */
+/** Signs as `alg` with `privateKey` (RSASSA-PKCS1-v1_5, RSASSA-PSS or ECDSA; ECDSA as JOSE R||S unless DER is asked for). */
 export function keySigner(
   alg: SignatureAlg,
   privateKey: KeyObject,
   ecdsaEncoding: "ieee-p1363" | "der" = "ieee-p1363",
 ): Signer {
-  const hash = `sha${alg.slice(2)}`;
+  const bits = Number(alg.slice(2));
+  const hash = `sha${bits}`;
+  if (alg.startsWith("PS")) {
+    return (input) =>
+      cryptoSign(hash, input, {
+        key: privateKey,
+        padding: constants.RSA_PKCS1_PSS_PADDING,
+        saltLength: bits / 8,
+      });
+  }
   return alg.startsWith("RS")
     ? (input) => cryptoSign(hash, input, privateKey)
     : (input) => cryptoSign(hash, input, { key: privateKey, dsaEncoding: ecdsaEncoding });
@@ -123,6 +134,16 @@ export const withoutHeader =
     delete header[name];
     return { ...d, header };
   };
+
+/** Signs this exact payload text, built from the claims (e.g. to repeat a member name). */
+export const withRawPayload =
+  (render: (claims: JsonObject) => string): Mutation =>
+  (d) => ({ ...d, rawPayload: render(d.claims) });
+
+/** Replaces the compact serialisation entirely (malformed JWS shapes). */
+export const replacedBy =
+  (render: (compact: string) => string): Mutation =>
+  (d) => ({ ...d, afterSigning: [...d.afterSigning, render] });
 
 /** exp `seconds` in the past, relative to the draft's clock. */
 export const expiredBy =

@@ -11,6 +11,7 @@ import { responseObject } from "./checks.ts";
 import { loadTargetConfig, type TargetConfig } from "./config.ts";
 import { HarnessError, type HarnessErrorCode } from "./errors.ts";
 import { HttpClient, jsonBody, type Exchange, type FormParams } from "./http.ts";
+import { JwksControl } from "./jwks-control.ts";
 import { loadPrivateJwks, type ClientKey, type SigningAlg } from "./keys.ts";
 import { Redactor, renderExchange } from "./redact.ts";
 import {
@@ -172,6 +173,20 @@ export class ConformanceContext {
     const client = await this.urlClientPromise;
     if (!client) base.skip(true, "no jwksUrlClient in the target config");
     return client as Client;
+  }
+
+  /** The harness's JWKS host and the path it serves the URL client's keys at; skips without a URL client. */
+  jwks(): { control: JwksControl; path: string; url: string } {
+    const cfg = this.config.jwksUrlClient;
+    const state = this.target.state.jwksUrlClient;
+    if (!cfg || !state) base.skip(true, "no jwksUrlClient in the target config");
+    const url = (cfg as NonNullable<typeof cfg>).jwksUrl;
+    const controlUrl = (state as NonNullable<typeof state>).controlUrl;
+    return {
+      control: new JwksControl(controlUrl, new URL(controlUrl).origin),
+      path: new URL(url).pathname,
+      url,
+    };
   }
 
   /** POSTs form parameters to the token endpoint exactly as given. */

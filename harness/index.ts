@@ -7,6 +7,7 @@ export {
   expect,
   specArea,
   tokenRequestParams,
+  breakTest,
   withoutParam,
   withParam,
   Client,
@@ -45,6 +46,8 @@ export {
   withHeader,
   withoutClaim,
   withoutHeader,
+  withRawPayload,
+  replacedBy,
   JWT_BEARER,
   BASELINE_LIFETIME_SECONDS,
   type AssertionDraft,
@@ -55,4 +58,9 @@ export {
 export { jsonBody, mediaType, type Exchange, type FormParams } from "./http.ts";
 export { generateClientKey, type ClientKey, type SigningAlg } from "./keys.ts";
 export { HarnessError } from "./errors.ts";
+export { beyond, covers, parseScopes, resourceTypes, searchableType, COMMON_TYPES } from "./scopes.ts";
+export { JwksControl } from "./jwks-control.ts";
+export { schemaCheck, type SchemaName } from "./schemas.ts";
+export { jwksRoute, type HostedRoute } from "./jwks-host.ts";
+export { publicJwks } from "./keys.ts";
 export { requirements, type RequirementId, type Level } from "./requirements.ts";

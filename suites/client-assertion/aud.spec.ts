@@ -1,6 +1,7 @@
 import {
   clientAuthFailureChecks,
   spec,
+  tokenIssuedChecks,
   test,
   verify,
   withAudience,
@@ -39,5 +40,39 @@ test.describe("Client assertion aud", () => {
       );
       await verify(clientAuthFailureChecks(ex));
     });
+  }
+});
+
+test.describe("Client assertion aud, near misses", () => {
+  test(
+    "accepts aud as an array holding only the token URL",
+    spec(["BS-AUD-02", "BS-TREQ-01"], { level: "SHOULD" }),
+    async ({ t }) => {
+      const client = await t.client();
+      const ex = await t.requestToken(
+        client,
+        client.assertion(undefined, withAudience([await t.tokenUrl()])),
+      );
+      await verify(tokenIssuedChecks(ex));
+    },
+  );
+
+  for (const [name, alter] of [
+    ["with a trailing slash", (u: string) => `${u}/`],
+    ["with a query string", (u: string) => `${u}?tenant=other`],
+    ["extended by a path segment", (u: string) => `${u}/other`],
+  ] as const) {
+    test(
+      `rejects an assertion whose aud is the token URL ${name}`,
+      spec(["BS-AUD-02", "BS-ERR-03"], { level: "SHOULD" }),
+      async ({ t }) => {
+        const client = await t.client();
+        const ex = await t.requestToken(
+          client,
+          client.assertion(undefined, withAudience(alter(await t.tokenUrl()))),
+        );
+        await verify(clientAuthFailureChecks(ex));
+      },
+    );
   }
 });

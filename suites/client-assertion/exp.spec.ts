@@ -1,6 +1,7 @@
 import {
   clientAuthFailureChecks,
   spec,
+  tokenIssuedChecks,
   expiredBy,
   test,
   verify,
@@ -41,4 +42,32 @@ test.describe("Client assertion exp", () => {
       await verify(clientAuthFailureChecks(ex));
     });
   }
+});
+
+test.describe("Client assertion lifetime", () => {
+  test(
+    "rejects an assertion that expires an hour from now",
+    spec(["BS-EXP-03", "BS-JTI-05", "BS-ERR-03"], { level: "SHOULD" }),
+    async ({ t }) => {
+      const client = await t.client();
+      const ex = await t.requestToken(
+        client,
+        client.assertion(undefined, (d) => withClaim("exp", d.now + 3600)(d)),
+      );
+      await verify(clientAuthFailureChecks(ex));
+    },
+  );
+
+  test(
+    "accepts an assertion that expires 290 seconds from now",
+    spec(["BS-EXP-03", "BS-TREQ-01"], { level: "SHOULD" }),
+    async ({ t }) => {
+      const client = await t.client();
+      const ex = await t.requestToken(
+        client,
+        client.assertion(undefined, (d) => withClaim("exp", d.now + 290)(d)),
+      );
+      await verify(tokenIssuedChecks(ex));
+    },
+  );
 });

@@ -1,7 +1,7 @@
 import {
   clientAuthFailureChecks,
-  spec,
   freshJti,
+  spec,
   test,
   verify,
   withHeader,
@@ -27,4 +27,19 @@ test.describe("Key selection by kid", () => {
     const ex = await t.requestToken(client, client.assertion(undefined, withoutHeader("kid")));
     await verify(clientAuthFailureChecks(ex));
   });
+
+  for (const [name, kid] of [
+    ["path and SQL metacharacters", "../../etc/passwd' OR '1'='1"],
+    ["4096 characters", "k".repeat(4096)],
+  ] as const) {
+    test(
+      `answers a kid of ${name} with invalid_client, not a server error`,
+      spec(["BS-ERR-07", "BS-KEY-03"]),
+      async ({ t }) => {
+        const client = await t.client();
+        const ex = await t.requestToken(client, client.assertion(undefined, withHeader("kid", kid)));
+        await verify(clientAuthFailureChecks(ex));
+      },
+    );
+  }
 });

@@ -1,9 +1,10 @@
+import { createPublicKey, type KeyObject } from "node:crypto";
 import {
   clientAuthFailureChecks,
   spec,
   emptySigner,
+  hmacSigner,
   keySigner,
-  responseObject,
   signedBy,
   test,
   verify,
@@ -11,7 +12,7 @@ import {
 } from "../../harness/index.ts";
 
 test.describe("Assertion signing algorithm", () => {
-  for (const none of ["none", "None", "NONE"]) {
+  for (const none of ["none", "None", "NONE", "nOnE"]) {
     test(
       `rejects an unsigned client assertion (alg "${none}", empty signature)`,
       spec(["BS-ALG-02", "BS-ERR-03"]),
@@ -56,21 +57,93 @@ test.describe("Assertion signing algorithm", () => {
     },
   );
 
+  for (const alg of ["RS256", "PS384"] as const) {
+    test(
+      `rejects an ${alg}-signed assertion when ${alg} is not advertised`,
+      spec(["BS-ALG-08", "BS-ALG-05", "BS-ERR-03"], { level: "SHOULD" }),
+      async ({ t }) => {
+        const advertised = (await t.target.discovery()).token_endpoint_auth_signing_alg_values_supported;
+        test.skip(Array.isArray(advertised) && advertised.includes(alg), `the server advertises ${alg}`);
+        const client = await t.client();
+        const rsa = client.key("RS384");
+        const ex = await t.requestToken(
+          client,
+          client.assertion("RS384", withHeader("alg", alg), signedBy(keySigner(alg, rsa.privateKey))),
+        );
+        await verify(clientAuthFailureChecks(ex));
+      },
+    );
+  }
+
   test(
-    "rejects an RS256-signed assertion when RS256 is not advertised",
-    spec(["BS-ALG-08", "BS-ERR-03"], { level: "SHOULD" }),
+    'rejects alg "rs384" (algorithm names are case-sensitive)',
+    spec(["BS-ALG-09", "BS-ERR-03"]),
     async ({ t }) => {
-      const advertised = responseObject(
-        await t.http.get(t.target.wellKnownUrl, { accept: "application/json" }, "discovery"),
-      )?.token_endpoint_auth_signing_alg_values_supported;
-      test.skip(Array.isArray(advertised) && advertised.includes("RS256"), "the server advertises RS256");
       const client = await t.client();
-      const rsa = client.key("RS384");
+      const ex = await t.requestToken(client, client.assertion("RS384", withHeader("alg", "rs384")));
+      await verify(clientAuthFailureChecks(ex));
+    },
+  );
+
+  test(
+    "rejects an ES384 signature in ASN.1 DER instead of R||S",
+    spec(["BS-ALG-06", "BS-ERR-03"]),
+    async ({ t }) => {
+      const client = await t.client();
+      const ec = client.key("ES384");
       const ex = await t.requestToken(
         client,
-        client.assertion("RS384", withHeader("alg", "RS256"), signedBy(keySigner("RS256", rsa.privateKey))),
+        client.assertion("ES384", signedBy(keySigner("ES384", ec.privateKey, "der"))),
       );
       await verify(clientAuthFailureChecks(ex));
     },
   );
+
+  const confusions = [
+    {
+      alg: "HS256",
+      kty: "RS384",
+      encoding: "its PEM SubjectPublicKeyInfo",
+      secret: (k: KeyObject) => k.export({ type: "spki", format: "pem" }),
+    },
+    {
+      alg: "HS384",
+      kty: "RS384",
+      encoding: "its PEM PKCS#1 form",
+      secret: (k: KeyObject) => k.export({ type: "pkcs1", format: "pem" }),
+    },
+    {
+      alg: "HS256",
+      kty: "RS384",
+      encoding: "its JWK as JSON text",
+      secret: (_k: KeyObject, jwk: object) => JSON.stringify(jwk),
+    },
+    {
+      alg: "HS256",
+      kty: "ES384",
+      encoding: "its PEM SubjectPublicKeyInfo",
+      secret: (k: KeyObject) => k.export({ type: "spki", format: "pem" }),
+    },
+  ] as const;
+  for (const c of confusions) {
+    test(
+      `rejects ${c.alg} keyed with the client's ${c.kty === "RS384" ? "RSA" : "EC"} public key (${c.encoding})`,
+      spec(["BS-ALG-03", "BS-ERR-03"]),
+      async ({ t }) => {
+        const client = await t.client();
+        const key = client.key(c.kty);
+        const publicKey = createPublicKey(key.privateKey);
+        const secret = c.secret(publicKey, key.publicJwk);
+        const ex = await t.requestToken(
+          client,
+          client.assertion(
+            c.kty,
+            withHeader("alg", c.alg),
+            signedBy(hmacSigner(c.alg === "HS256" ? "sha256" : "sha384", secret)),
+          ),
+        );
+        await verify(clientAuthFailureChecks(ex));
+      },
+    );
+  }
 });

@@ -2,6 +2,7 @@ import {
   clientAuthFailureChecks,
   spec,
   corruptedSignature,
+  emptySigner,
   freshJti,
   generateClientKey,
   keySigner,
@@ -45,6 +46,16 @@ test.describe("Assertion signature", () => {
           client,
           client.assertion(alg, signedBy(keySigner(alg, foreign.privateKey))),
         );
+        await verify(clientAuthFailureChecks(ex));
+      },
+    );
+
+    test(
+      `rejects a ${alg} assertion whose signature segment is empty`,
+      spec(["BS-SIG-01", "BS-ERR-03"]),
+      async ({ t }) => {
+        const client = await t.client();
+        const ex = await t.requestToken(client, client.assertion(alg, signedBy(emptySigner)));
         await verify(clientAuthFailureChecks(ex));
       },
     );

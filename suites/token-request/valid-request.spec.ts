@@ -13,14 +13,4 @@ test.describe("Valid token request", () => {
       },
     );
   }
-
-  test(
-    "issues an access token to the client registered by JWKS URL",
-    spec(["BS-TREQ-01", "BS-KEY-01"]),
-    async ({ t }) => {
-      const client = await t.urlClient();
-      const ex = await t.requestToken(client, client.assertion());
-      await verify(tokenIssuedChecks(ex));
-    },
-  );
 });

@@ -1,0 +1,45 @@
+import {
+  clientAuthFailureChecks,
+  spec,
+  test,
+  tokenIssuedChecks,
+  verify,
+  withClaim,
+} from "../../harness/index.ts";
+
+test.describe("Client assertion nbf and iat", () => {
+  test(
+    "rejects an assertion that is not valid until 10 minutes from now",
+    spec(["BS-NBF-01", "BS-ERR-03"]),
+    async ({ t }) => {
+      const client = await t.client();
+      const ex = await t.requestToken(
+        client,
+        client.assertion(undefined, (d) => withClaim("nbf", d.now + 600)(d)),
+      );
+      await verify(clientAuthFailureChecks(ex));
+    },
+  );
+
+  test(
+    "accepts an assertion with nbf and iat set to now",
+    spec(["BS-TREQ-01", "BS-NBF-01", "BS-IAT-01"]),
+    async ({ t }) => {
+      const client = await t.client();
+      const ex = await t.requestToken(
+        client,
+        client.assertion(undefined, (d) => withClaim("iat", d.now)(withClaim("nbf", d.now)(d))),
+      );
+      await verify(tokenIssuedChecks(ex));
+    },
+  );
+
+  test("accepts an assertion with iat set to now", spec(["BS-TREQ-01", "BS-IAT-01"]), async ({ t }) => {
+    const client = await t.client();
+    const ex = await t.requestToken(
+      client,
+      client.assertion(undefined, (d) => withClaim("iat", d.now)(d)),
+    );
+    await verify(tokenIssuedChecks(ex));
+  });
+});

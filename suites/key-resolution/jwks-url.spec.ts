@@ -1,0 +1,169 @@
+/**
+ * The client registered by JWKS URL, whose key set the harness serves and changes. These tests share that
+ * URL, so they run in order in one worker; each starts from and restores the baseline key set (served with
+ * Cache-Control: no-store), and the one that allows caching runs last.
+ */
+import {
+  clientAuthFailureChecks,
+  generateClientKey,
+  HarnessError,
+  jwksRoute,
+  keySigner,
+  publicJwks,
+  signedBy,
+  spec,
+  test,
+  tokenIssuedChecks,
+  verify,
+  withHeader,
+  type ClientKey,
+  type ConformanceContext,
+  type HostedRoute,
+} from "../../harness/index.ts";
+
+test.describe.configure({ mode: "default" });
+
+async function serve(t: ConformanceContext, route: HostedRoute): Promise<void> {
+  const { control, path } = t.jwks();
+  await control.setRoute(path, route);
+}
+
+/** Serves the URL client's baseline keys (plus `extra`), with the given Cache-Control. */
+async function serveKeys(
+  t: ConformanceContext,
+  extra: readonly ClientKey[] = [],
+  cacheControl = "no-store",
+): Promise<void> {
+  const client = await t.urlClient();
+  await serve(t, jwksRoute(publicJwks([...client.keys, ...extra]), cacheControl));
+}
+
+/** An assertion of the URL client signed by `key` under its kid. */
+async function assertionWith(t: ConformanceContext, key: ClientKey): Promise<string> {
+  const client = await t.urlClient();
+  return client.assertion(key.alg, withHeader("kid", key.kid), signedBy(keySigner(key.alg, key.privateKey)));
+}
+
+test.describe("Client registered by JWKS URL", () => {
+  test.afterEach(async ({ t }) => {
+    await serveKeys(t);
+  });
+
+  test(
+    "issues an access token to the client registered by JWKS URL",
+    spec(["BS-TREQ-01", "BS-KEY-01", "BS-REG-01"]),
+    async ({ t }) => {
+      await serveKeys(t);
+      const client = await t.urlClient();
+      await verify(tokenIssuedChecks(await t.requestToken(client, client.assertion())));
+    },
+  );
+
+  test("honours a jku equal to the client's registered JWKS URL", spec(["BS-JKU-01"]), async ({ t }) => {
+    await serveKeys(t);
+    const client = await t.urlClient();
+    await verify(
+      tokenIssuedChecks(
+        await t.requestToken(client, client.assertion(undefined, withHeader("jku", t.jwks().url))),
+      ),
+    );
+  });
+
+  test(
+    "accepts a key newly published at the JWKS URL under a new kid",
+    spec(["BS-ROT-01", "BS-ROT-02"]),
+    async ({ t }) => {
+      const client = await t.urlClient();
+      await serveKeys(t);
+      await verify(tokenIssuedChecks(await t.requestToken(client, client.assertion())));
+      const { key: added } = await generateClientKey("ES384");
+      await serveKeys(t, [added]);
+      await verify(tokenIssuedChecks(await t.requestToken(client, await assertionWith(t, added))));
+    },
+  );
+
+  test(
+    "stops accepting a key removed from a JWKS URL that allows no caching",
+    spec(["BS-JWKS-02", "BS-ROT-01", "BS-ERR-03"]),
+    async ({ t }) => {
+      const client = await t.urlClient();
+      const { key: retired } = await generateClientKey("ES384");
+      await serveKeys(t, [retired]);
+      await verify(tokenIssuedChecks(await t.requestToken(client, await assertionWith(t, retired))));
+      await serveKeys(t);
+      await verify(clientAuthFailureChecks(await t.requestToken(client, await assertionWith(t, retired))));
+    },
+  );
+
+  const failures: readonly { name: string; route: HostedRoute }[] = [
+    { name: "answers 500", route: { status: 500, body: '{"error":"down"}', cacheControl: "no-store" } },
+    { name: "serves invalid JSON", route: { body: '{"keys": [', cacheControl: "no-store" } },
+    { name: 'serves "keys" that is not an array', route: { body: '{"keys":"x"}', cacheControl: "no-store" } },
+    {
+      name: "serves an HTML error page",
+      route: {
+        status: 502,
+        body: "<html><body>Bad gateway</body></html>",
+        contentType: "text/html",
+        cacheControl: "no-store",
+      },
+    },
+  ];
+  for (const f of failures) {
+    test(
+      `fails closed with invalid_client when the JWKS URL ${f.name}`,
+      spec(["BS-JWKS-04", "BS-ERR-03", "BS-ERR-07"]),
+      async ({ t }) => {
+        const client = await t.urlClient();
+        await serve(t, f.route);
+        await verify(clientAuthFailureChecks(await t.requestToken(client, client.assertion())));
+      },
+    );
+  }
+
+  test(
+    "answers invalid_client, not a hang, when the JWKS URL stalls",
+    spec(["BS-JWKS-04", "BS-ERR-07"]),
+    async ({ t }) => {
+      const client = await t.urlClient();
+      const { path } = t.jwks();
+      await serve(t, { ...jwksRoute(publicJwks(client.keys)), delayMs: 2 * t.config.requestTimeoutMs });
+      let outcome: Awaited<ReturnType<typeof t.requestToken>> | string;
+      try {
+        outcome = await t.requestToken(client, client.assertion());
+      } catch (err) {
+        if (!(err instanceof HarnessError) || err.code !== "ERR_TARGET_TIMEOUT") throw err;
+        outcome = `no answer within ${t.config.requestTimeoutMs} ms while ${path} stalled`;
+      }
+      if (typeof outcome === "string") {
+        const problem = outcome;
+        await verify([
+          {
+            rule: "SMART client-confidential-asymmetric §response",
+            expectation: "an answer (invalid_client) despite the stalled JWKS URL",
+            evaluate: () => problem,
+          },
+        ]);
+      } else {
+        await verify(clientAuthFailureChecks(outcome));
+      }
+    },
+  );
+
+  test("fetches the JWKS at most once while its max-age lasts", spec(["BS-JWKS-03"]), async ({ t }) => {
+    const client = await t.urlClient();
+    const { control, path } = t.jwks();
+    await serveKeys(t, [], "max-age=300");
+    const since = new Date().toISOString();
+    for (let i = 0; i < 3; i++)
+      await verify(tokenIssuedChecks(await t.requestToken(client, client.assertion())));
+    const fetches = await control.fetchesOf(path, since);
+    await verify([
+      {
+        rule: "SMART client-confidential-asymmetric §response (cache per Cache-Control)",
+        expectation: "at most one JWKS fetch for three token requests within max-age=300",
+        evaluate: () => (fetches.length <= 1 ? undefined : `${fetches.length} fetches`),
+      },
+    ]);
+  });
+});

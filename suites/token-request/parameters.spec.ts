@@ -1,0 +1,247 @@
+import {
+  oauthErrorChecks,
+  responseObject,
+  spec,
+  test,
+  tokenIssuedChecks,
+  tokenRequestParams,
+  verify,
+  withoutParam,
+  withParam,
+  type Check,
+  type Client,
+  type ConformanceContext,
+  type Exchange,
+  type FormParams,
+  type OAuthErrorCode,
+  type RequirementId,
+} from "../../harness/index.ts";
+
+interface Variation {
+  readonly title: string;
+  readonly requirements: readonly [RequirementId, ...RequirementId[]];
+  /** Sends the varied request; `params` is a valid request for a fresh baseline assertion. */
+  readonly send: (t: ConformanceContext, params: FormParams, client: Client) => Promise<Exchange>;
+  readonly codes: readonly OAuthErrorCode[];
+}
+
+const AUTH: readonly OAuthErrorCode[] = ["invalid_client", "invalid_request"];
+const post = (t: ConformanceContext, params: FormParams, label: string) => t.postToken(params, { label });
+
+const refused: readonly Variation[] = [
+  {
+    title: "refuses a token request without grant_type",
+    requirements: ["BS-TREQ-04", "BS-ERR-05"],
+    send: (t, p) => post(t, withoutParam(p, "grant_type"), "token request without grant_type"),
+    codes: ["invalid_request"],
+  },
+  ...["not_a_grant_type", "password", "authorization_code"].map((grant): Variation => ({
+    title: `refuses grant_type=${grant} with unsupported_grant_type`,
+    requirements: ["BS-TREQ-05", "BS-ERR-05"],
+    send: (t, p) => post(t, withParam(p, "grant_type", grant), `token request with grant_type=${grant}`),
+    codes: ["unsupported_grant_type"],
+  })),
+  {
+    title: "refuses a token request without client_assertion_type",
+    requirements: ["BS-TREQ-07"],
+    send: (t, p) =>
+      post(t, withoutParam(p, "client_assertion_type"), "token request without client_assertion_type"),
+    codes: AUTH,
+  },
+  {
+    title: "refuses a client_assertion_type other than jwt-bearer",
+    requirements: ["BS-TREQ-08"],
+    send: (t, p) =>
+      post(
+        t,
+        withParam(p, "client_assertion_type", "urn:example:not-an-assertion-type"),
+        "token request with a wrong client_assertion_type",
+      ),
+    codes: AUTH,
+  },
+  {
+    title: "refuses a request that names the client but carries no client_assertion",
+    requirements: ["BS-TREQ-07"],
+    send: (t, p, c) =>
+      post(
+        t,
+        [...withoutParam(p, "client_assertion"), ["client_id", c.clientId]],
+        "token request without client_assertion",
+      ),
+    codes: AUTH,
+  },
+  {
+    title: "refuses a request that names the client but carries no client authentication at all",
+    requirements: ["BS-TREQ-07"],
+    send: (t, p, c) =>
+      post(
+        t,
+        [
+          ...withoutParam(withoutParam(p, "client_assertion"), "client_assertion_type"),
+          ["client_id", c.clientId],
+        ],
+        "token request without client authentication",
+      ),
+    codes: AUTH,
+  },
+  {
+    title: "treats an empty client_assertion as missing",
+    requirements: ["BS-TREQ-10", "BS-TREQ-07"],
+    send: (t, p, c) =>
+      post(
+        t,
+        [...withParam(p, "client_assertion", ""), ["client_id", c.clientId]],
+        "token request with client_assertion=",
+      ),
+    codes: AUTH,
+  },
+  {
+    title: "refuses a token request sent as JSON",
+    requirements: ["BS-TREQ-03"],
+    send: (t, p) =>
+      t.tokenUrl().then((url) =>
+        t.http.send({
+          method: "POST",
+          url,
+          headers: { "content-type": "application/json", accept: "application/json" },
+          body: JSON.stringify(Object.fromEntries(p)),
+          label: "token request as JSON",
+        }),
+      ),
+    codes: ["invalid_request"],
+  },
+  ...(["scope", "client_assertion", "grant_type"] as const).map((name): Variation => ({
+    title: `refuses a token request with ${name} repeated`,
+    requirements: ["BS-TREQ-09"],
+    send: (t, p) => {
+      const second = { scope: "system/Group.rs", client_assertion: "e30.e30.", grant_type: "password" }[name];
+      return post(t, [...p, [name, second]], `token request with ${name} twice`);
+    },
+    codes: ["invalid_request"],
+  })),
+  {
+    title: "refuses a request that also authenticates with HTTP Basic",
+    requirements: ["BS-TREQ-11"],
+    send: (t, p, c) =>
+      t.postToken(p, {
+        headers: { authorization: `Basic ${Buffer.from(`${c.clientId}:secret`).toString("base64")}` },
+        label: "token request with an Authorization: Basic header",
+      }),
+    codes: AUTH,
+  },
+  {
+    title: "refuses a client_id parameter that names a different client than the assertion",
+    requirements: ["BS-TREQ-12", "BS-ERR-03"],
+    send: (t, p) =>
+      post(
+        t,
+        [...p, ["client_id", t.config.jwksUrlClient?.clientId ?? "another-client"]],
+        "token request with another client's client_id",
+      ),
+    codes: ["invalid_client"],
+  },
+];
+
+test.describe("Token request parameters", () => {
+  for (const v of refused) {
+    test(v.title, spec(v.requirements), async ({ t }) => {
+      const client = await t.client();
+      const ex = await v.send(t, tokenRequestParams(client.assertion(), client.scope), client);
+      await verify(oauthErrorChecks(ex, { codes: v.codes, rule: "RFC 6749 §5.2" }));
+    });
+  }
+
+  test(
+    "issues no token to a GET carrying the request in the query string",
+    spec(["BS-TREQ-02"]),
+    async ({ t }) => {
+      const client = await t.client();
+      const query = new URLSearchParams(
+        tokenRequestParams(client.assertion(), client.scope).map(([k, v]): [string, string] => [k, v]),
+      );
+      const ex = await t.http.get(
+        `${await t.tokenUrl()}?${query.toString()}`,
+        { accept: "application/json" },
+        "token request as GET",
+      );
+      await verify([
+        {
+          rule: "RFC 6749 §3.2",
+          expectation: "HTTP 400 or 405 and no access token",
+          evaluate: () =>
+            (ex.response.status === 400 || ex.response.status === 405) &&
+            typeof responseObject(ex)?.access_token !== "string"
+              ? undefined
+              : `got HTTP ${ex.response.status}`,
+        },
+      ]);
+    },
+  );
+
+  const accepted: readonly {
+    title: string;
+    requirements: readonly [RequirementId, ...RequirementId[]];
+    level?: "SHOULD";
+    vary: (p: FormParams, c: Client) => FormParams;
+    contentType?: string;
+  }[] = [
+    {
+      title: "ignores an unknown extra parameter",
+      requirements: ["BS-TREQ-10", "BS-TREQ-01"],
+      vary: (p) => [...p, ["x_conformance_extra", "ignored"]],
+    },
+    {
+      title: "accepts a client_id parameter that names the assertion's own client",
+      requirements: ["BS-TREQ-12"],
+      level: "SHOULD",
+      vary: (p, c) => [...p, ["client_id", c.clientId]],
+    },
+    {
+      title: "accepts a form body whose Content-Type carries a charset",
+      requirements: ["BS-TREQ-03", "BS-TREQ-01"],
+      level: "SHOULD",
+      vary: (p) => p,
+      contentType: "application/x-www-form-urlencoded; charset=UTF-8",
+    },
+  ];
+  for (const v of accepted) {
+    test(v.title, spec(v.requirements, v.level ? { level: v.level } : {}), async ({ t }) => {
+      const client = await t.client();
+      const params = v.vary(tokenRequestParams(client.assertion(), client.scope), client);
+      const ex = await t.postToken(params, {
+        label: v.title,
+        ...(v.contentType ? { headers: { "content-type": v.contentType } } : {}),
+      });
+      await verify(tokenIssuedChecks(ex));
+    });
+  }
+
+  for (const [how, vary] of [
+    ["without scope", (p: FormParams) => withoutParam(p, "scope")],
+    ["with an empty scope", (p: FormParams) => withParam(p, "scope", "")],
+  ] as const) {
+    test(
+      `answers a request ${how} with a default grant or invalid_scope`,
+      spec(["BS-TREQ-13"]),
+      async ({ t }) => {
+        const client = await t.client();
+        const ex = await t.postToken(vary(tokenRequestParams(client.assertion(), client.scope)), {
+          label: `token request ${how}`,
+        });
+        const body = responseObject(ex);
+        const checks: Check[] =
+          ex.response.status === 200
+            ? [
+                ...tokenIssuedChecks(ex),
+                {
+                  rule: "RFC 6749 §3.3 / SMART token response",
+                  expectation: "the default grant to be stated in scope",
+                  evaluate: () => (typeof body?.scope === "string" ? undefined : "scope is absent"),
+                },
+              ]
+            : oauthErrorChecks(ex, { codes: ["invalid_scope", "invalid_request"], rule: "RFC 6749 §3.3" });
+        await verify(checks);
+      },
+    );
+  }
+});
