@@ -17,6 +17,7 @@ import { RUN_INFO_ENV, RUN_STATE_ENV, type RunInfo, type RunState } from "./run-
 
 export const EMBEDDED_CLIENT_SCOPE = "system/Patient.rs system/Observation.rs";
 export const EMBEDDED_URL_CLIENT_SCOPE = "system/*.rs";
+export const EMBEDDED_TOKEN_LIFETIME_SECONDS = 10;
 const JWKS_PATH = "/jwks/url-client.json";
 
 async function writePrivate(path: string, value: unknown): Promise<void> {
@@ -133,9 +134,10 @@ async function embedded(dir: string, cleanups: (() => Promise<void>)[]): Promise
       { clientId: "conformance-url-client", scope: EMBEDDED_URL_CLIENT_SCOPE, jwksUrl },
     ],
     faults,
-    ...(process.env.SMART_REFERENCE_TOKEN_LIFETIME
-      ? { tokenLifetimeSeconds: Number(process.env.SMART_REFERENCE_TOKEN_LIFETIME) }
-      : {}),
+    // Short-lived tokens let the expiry tests run in every run (the suite waits them out).
+    tokenLifetimeSeconds: Number(
+      process.env.SMART_REFERENCE_TOKEN_LIFETIME ?? EMBEDDED_TOKEN_LIFETIME_SECONDS,
+    ),
   });
   cleanups.push(() => server.close());
 

@@ -1,4 +1,6 @@
 import {
+  covers,
+  describeResponse,
   spec,
   mediaType,
   responseObject,
@@ -169,6 +171,251 @@ test.describe("SMART configuration document", () => {
               ? `${name} is ${JSON.stringify(v)}`
               : undefined;
           },
+        },
+      ]);
+    },
+  );
+
+  test("names only SMART-defined capabilities or full URIs", spec(["BS-DISC-10"]), async ({ t }) => {
+    const ex = await fetchDiscovery(t, "application/json");
+    const smart = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+    await verify([
+      ...documentIs(ex),
+      {
+        rule: "SMART conformance §capabilities",
+        expectation: "each capability a SMART capability name or an absolute URI",
+        evaluate: () => {
+          const caps = member(responseObject(ex), "capabilities");
+          if (!Array.isArray(caps)) return "capabilities is not an array";
+          const bad = caps.filter(
+            (c) =>
+              typeof c !== "string" ||
+              !(smart.test(c) || (URL.canParse(c) && /^[a-z][a-z0-9+.-]*:/i.test(c))),
+          );
+          return bad.length === 0 ? undefined : `not a capability name or URI: ${JSON.stringify(bad)}`;
+        },
+      },
+    ]);
+  });
+
+  test("advertises S256 and never plain when it lists PKCE methods", spec(["BS-DISC-11"]), async ({ t }) => {
+    const ex = await fetchDiscovery(t, "application/json");
+    const name = "code_challenge_methods_supported";
+    await verify([
+      ...documentIs(ex),
+      {
+        rule: "SMART conformance §metadata",
+        expectation: `${name}, when present, to include S256 and not plain`,
+        evaluate: () => {
+          const v = member(responseObject(ex), name);
+          if (v === undefined) return undefined;
+          return Array.isArray(v) && v.includes("S256") && !v.includes("plain")
+            ? undefined
+            : `${name} is ${JSON.stringify(v)}`;
+        },
+      },
+    ]);
+  });
+
+  test(
+    "leaves issuer out unless it offers sso-openid-connect",
+    spec(["BS-DISC-13"], { level: "SHOULD" }),
+    async ({ t }) => {
+      const ex = await fetchDiscovery(t, "application/json");
+      await verify([
+        ...documentIs(ex),
+        {
+          rule: "SMART conformance §metadata",
+          expectation: "issuer and jwks_uri as the sso-openid-connect capability requires",
+          evaluate: () => {
+            const doc = responseObject(ex) ?? {};
+            const oidc = Array.isArray(doc.capabilities) && doc.capabilities.includes("sso-openid-connect");
+            if (oidc)
+              return typeof doc.issuer === "string" && typeof doc.jwks_uri === "string"
+                ? undefined
+                : "sso-openid-connect without issuer and jwks_uri";
+            return doc.issuer === undefined
+              ? undefined
+              : `issuer ${JSON.stringify(doc.issuer)} without sso-openid-connect`;
+          },
+        },
+      ]);
+    },
+  );
+
+  test("gives every endpoint as an absolute URL", spec(["BS-DISC-03"]), async ({ t }) => {
+    const ex = await fetchDiscovery(t, "application/json");
+    const names = [
+      "token_endpoint",
+      "authorization_endpoint",
+      "registration_endpoint",
+      "introspection_endpoint",
+      "revocation_endpoint",
+      "management_endpoint",
+      "jwks_uri",
+    ];
+    await verify([
+      ...documentIs(ex),
+      {
+        rule: "SMART conformance §using well-known (2.1+)",
+        expectation: "every endpoint URL absolute",
+        evaluate: () => {
+          const doc = responseObject(ex) ?? {};
+          const relative = names.filter(
+            (n) => doc[n] !== undefined && !(typeof doc[n] === "string" && /^https?:\/\//.test(doc[n])),
+          );
+          return relative.length === 0
+            ? undefined
+            : `not absolute: ${relative.map((n) => `${n}=${JSON.stringify(doc[n])}`).join(", ")}`;
+        },
+      },
+    ]);
+  });
+
+  test("lists the scopes it supports", spec(["BS-DISC-09"], { level: "SHOULD" }), async ({ t }) => {
+    const ex = await fetchDiscovery(t, "application/json");
+    await verify([
+      ...documentIs(ex),
+      {
+        rule: "SMART conformance §metadata (RECOMMENDED)",
+        expectation: "scopes_supported, an array of strings",
+        evaluate: () => {
+          const v = member(responseObject(ex), "scopes_supported");
+          return Array.isArray(v) && v.every((s) => typeof s === "string")
+            ? undefined
+            : `scopes_supported is ${JSON.stringify(v) ?? "absent"}`;
+        },
+      },
+    ]);
+  });
+
+  test(
+    "advertises a token introspection endpoint",
+    spec(["BS-DISC-14", "BS-INT-01"], { level: "SHOULD" }),
+    async ({ t }) => {
+      const ex = await fetchDiscovery(t, "application/json");
+      await verify([
+        ...documentIs(ex),
+        {
+          rule: "SMART conformance §metadata (RECOMMENDED)",
+          expectation: "introspection_endpoint",
+          evaluate: () =>
+            typeof member(responseObject(ex), "introspection_endpoint") === "string"
+              ? undefined
+              : "introspection_endpoint is absent",
+        },
+      ]);
+    },
+  );
+
+  test(
+    "grants each advertised system scope the client is pre-authorised for",
+    spec(["BS-DISC-09", "BS-SCOPE-03"]),
+    async ({ t }) => {
+      const advertised = member(await t.target.discovery(), "scopes_supported");
+      const client = await t.client();
+      const mine = (Array.isArray(advertised) ? advertised : []).filter(
+        (s): s is string => typeof s === "string" && s.startsWith("system/") && covers(client.scope, s),
+      );
+      test.skip(
+        mine.length === 0,
+        "no advertised system scope lies within the configured client's pre-authorisation",
+      );
+      const refused: string[] = [];
+      for (const scope of mine) {
+        const ex = await t.requestToken(client, client.assertion(), scope);
+        const granted = responseObject(ex)?.scope;
+        if (ex.response.status !== 200 || typeof granted !== "string" || !covers(granted, scope))
+          refused.push(`${scope} (${describeResponse(ex)})`);
+      }
+      await verify([
+        {
+          rule: "SMART conformance §metadata (scopes_supported)",
+          expectation: "every advertised scope to be grantable",
+          evaluate: () => (refused.length === 0 ? undefined : `refused: ${refused.join("; ")}`),
+        },
+      ]);
+    },
+  );
+
+  test(
+    "accepts every advertised signing algorithm the configured keys can produce",
+    spec(["BS-ALG-01", "BS-DISC-08"]),
+    async ({ t }) => {
+      const advertised = member(
+        await t.target.discovery(),
+        "token_endpoint_auth_signing_alg_values_supported",
+      );
+      const client = await t.client();
+      const testable = (Array.isArray(advertised) ? advertised : []).filter(
+        (a): a is "RS384" | "ES384" =>
+          (a === "RS384" || a === "ES384") && client.keys.some((k) => k.alg === a),
+      );
+      test.skip(testable.length === 0, "no advertised algorithm has a configured key");
+      const refused: string[] = [];
+      for (const alg of testable) {
+        const ex = await t.requestToken(client, client.assertion(alg));
+        if (ex.response.status !== 200) refused.push(`${alg} (${describeResponse(ex)})`);
+      }
+      await verify([
+        {
+          rule: "SMART client-confidential-asymmetric §registering a client",
+          expectation: "every advertised algorithm to work",
+          evaluate: () => (refused.length === 0 ? undefined : `refused: ${refused.join("; ")}`),
+        },
+      ]);
+    },
+  );
+});
+
+test.describe("CapabilityStatement", () => {
+  test(
+    "serves the CapabilityStatement without a token",
+    spec(["BS-CS-01"], { level: "SHOULD" }),
+    async ({ t }) => {
+      const ex = await t.http.get(
+        `${t.config.fhirBaseUrl}/metadata`,
+        { accept: "application/fhir+json" },
+        "metadata without a token",
+      );
+      await verify([
+        {
+          rule: "FHIR R4 http §capabilities",
+          expectation: "HTTP 200 with a CapabilityStatement",
+          evaluate: () =>
+            ex.response.status === 200 && responseObject(ex)?.resourceType === "CapabilityStatement"
+              ? undefined
+              : `got ${describeResponse(ex)}`,
+        },
+      ]);
+    },
+  );
+
+  test(
+    "names the same token endpoint in its oauth-uris extension as the discovery document",
+    spec(["BS-CS-02"]),
+    async ({ t }) => {
+      const ex = await t.http.get(
+        `${t.config.fhirBaseUrl}/metadata`,
+        { accept: "application/fhir+json" },
+        "metadata",
+      );
+      const discovered = member(await t.target.discovery(), "token_endpoint");
+      type Ext = { url?: string; valueUri?: string; extension?: Ext[] };
+      const rest = (responseObject(ex)?.rest as { security?: { extension?: Ext[] } }[] | undefined) ?? [];
+      const oauth = rest
+        .flatMap((r) => r.security?.extension ?? [])
+        .find((e) => e.url === "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris");
+      test.skip(
+        oauth === undefined,
+        "the CapabilityStatement has no oauth-uris extension (deprecated in SMART 2.x)",
+      );
+      const token = oauth?.extension?.find((e) => e.url === "token")?.valueUri;
+      await verify([
+        {
+          rule: "SMART conformance (CapabilityStatement, deprecated)",
+          expectation: `token = ${String(discovered)}`,
+          evaluate: () => (token === discovered ? undefined : `token is ${JSON.stringify(token)}`),
         },
       ]);
     },

@@ -1,58 +1,153 @@
-import { header, responseObject, spec, test, verify } from "../../harness/index.ts";
+import {
+  header,
+  mediaType,
+  responseObject,
+  schemaCheck,
+  spec,
+  test,
+  verify,
+  type Check,
+  type Exchange,
+} from "../../harness/index.ts";
+
+function member(ex: Exchange, name: string): unknown {
+  return responseObject(ex)?.[name];
+}
+
+const checks: readonly {
+  title: string;
+  requirements: Parameters<typeof spec>[0];
+  level?: "SHOULD";
+  check: (ex: Exchange) => Check;
+}[] = [
+  {
+    title: "answers a valid request with HTTP 200 and a JSON token response matching the schema",
+    requirements: ["BS-TRESP-01", "BS-TRESP-02", "BS-TRESP-04", "BS-TRESP-06"],
+    check: (ex) => ({
+      ...schemaCheck(
+        ex,
+        "token-response",
+        "SMART backend services token response",
+        "HTTP 200, application/json, access_token, token_type, expires_in (number), scope",
+      ),
+      evaluate: () => {
+        if (ex.response.status !== 200) return `got HTTP ${ex.response.status}`;
+        if (mediaType(ex.response.headers) !== "application/json")
+          return `got Content-Type ${mediaType(ex.response.headers) ?? "none"}`;
+        return schemaCheck(ex, "token-response", "", "").evaluate();
+      },
+    }),
+  },
+  {
+    title: 'states token_type "bearer" (compared case-insensitively)',
+    requirements: ["BS-TRESP-03"],
+    check: (ex) => ({
+      rule: "SMART backend services token response (RFC 6749 §7.1)",
+      expectation: 'token_type "bearer" in any case',
+      evaluate: () => {
+        const v = member(ex, "token_type");
+        return typeof v === "string" && v.toLowerCase() === "bearer"
+          ? undefined
+          : `token_type is ${JSON.stringify(v) ?? "absent"}`;
+      },
+    }),
+  },
+  {
+    title: "states expires_in as a positive JSON number",
+    requirements: ["BS-TRESP-04"],
+    check: (ex) => ({
+      rule: "SMART backend services token response",
+      expectation: "expires_in, a JSON number greater than 0",
+      evaluate: () => {
+        const v = member(ex, "expires_in");
+        return typeof v === "number" && v > 0 ? undefined : `expires_in is ${JSON.stringify(v) ?? "absent"}`;
+      },
+    }),
+  },
+  {
+    title: "issues tokens that live at most 300 seconds",
+    requirements: ["BS-TRESP-05"],
+    level: "SHOULD",
+    check: (ex) => ({
+      rule: "SMART backend services §issue access token (SHOULD NOT exceed 300)",
+      expectation: "expires_in ≤ 300",
+      evaluate: () => {
+        const v = member(ex, "expires_in");
+        return typeof v === "number" && v <= 300 ? undefined : `expires_in is ${JSON.stringify(v)}`;
+      },
+    }),
+  },
+  {
+    title: "issues short-lived tokens (expires_in at most an hour)",
+    requirements: ["BS-TRESP-05", "BS-TRESP-04"],
+    check: (ex) => ({
+      rule: "SMART backend services §issue access token (short-lived; this suite's limit: 3600 s)",
+      expectation: "expires_in ≤ 3600",
+      evaluate: () => {
+        const v = member(ex, "expires_in");
+        return typeof v === "number" && v <= 3600 ? undefined : `expires_in is ${JSON.stringify(v)}`;
+      },
+    }),
+  },
+  {
+    title: "states the granted scope in the token response",
+    requirements: ["BS-TRESP-06"],
+    check: (ex) => ({
+      rule: "SMART backend services token response",
+      expectation: "a scope member (a string) even when it equals the request",
+      evaluate: () => {
+        const v = member(ex, "scope");
+        return typeof v === "string"
+          ? undefined
+          : `scope is ${v === undefined ? "absent" : JSON.stringify(v)}`;
+      },
+    }),
+  },
+  {
+    title: "issues no refresh token",
+    requirements: ["BS-TRESP-08"],
+    check: (ex) => ({
+      rule: "SMART backend services §enforce authorization (RFC 6749 §4.4.3)",
+      expectation: "no refresh_token",
+      evaluate: () => (member(ex, "refresh_token") === undefined ? undefined : "a refresh_token was issued"),
+    }),
+  },
+  {
+    title: "forbids caching of the token response with Cache-Control no-store",
+    requirements: ["BS-TRESP-07"],
+    check: (ex) => ({
+      rule: "RFC 6749 §5.1",
+      expectation: "Cache-Control containing no-store",
+      evaluate: () => {
+        const value = header(ex, "cache-control");
+        return value !== undefined && /(^|,)\s*no-store\s*(,|$)/i.test(value)
+          ? undefined
+          : `got ${value === undefined ? "no Cache-Control" : `"${value}"`}`;
+      },
+    }),
+  },
+  {
+    title: "sends Pragma no-cache with the token response",
+    requirements: ["BS-TRESP-07"],
+    check: (ex) => ({
+      rule: "RFC 6749 §5.1",
+      expectation: "Pragma: no-cache",
+      evaluate: () => {
+        const value = header(ex, "pragma");
+        return value !== undefined && /no-cache/i.test(value)
+          ? undefined
+          : `got ${value === undefined ? "no Pragma" : `"${value}"`}`;
+      },
+    }),
+  },
+];
 
 test.describe("Token response", () => {
-  test(
-    "forbids caching of the token response with Cache-Control no-store",
-    spec(["BS-TRESP-07"]),
-    async ({ t }) => {
+  for (const c of checks) {
+    test(c.title, spec(c.requirements, c.level ? { level: c.level } : {}), async ({ t }) => {
       const client = await t.client();
-      const { exchange: ex } = await t.issueToken(client);
-      await verify([
-        {
-          rule: "RFC 6749 §5.1",
-          expectation: "Cache-Control containing no-store",
-          evaluate: () => {
-            const value = header(ex, "cache-control");
-            return value !== undefined && /(^|,)\s*no-store\s*(,|$)/i.test(value)
-              ? undefined
-              : `got ${value === undefined ? "no Cache-Control" : `"${value}"`}`;
-          },
-        },
-      ]);
-    },
-  );
-
-  test("sends Pragma no-cache with the token response", spec(["BS-TRESP-07"]), async ({ t }) => {
-    const client = await t.client();
-    const { exchange: ex } = await t.issueToken(client);
-    await verify([
-      {
-        rule: "RFC 6749 §5.1",
-        expectation: "Pragma: no-cache",
-        evaluate: () => {
-          const value = header(ex, "pragma");
-          return value !== undefined && /no-cache/i.test(value)
-            ? undefined
-            : `got ${value === undefined ? "no Pragma" : `"${value}"`}`;
-        },
-      },
-    ]);
-  });
-
-  test("states the granted scope in the token response", spec(["BS-TRESP-06"]), async ({ t }) => {
-    const client = await t.client();
-    const { exchange: ex } = await t.issueToken(client);
-    await verify([
-      {
-        rule: "SMART backend services token response",
-        expectation: "a scope member (a string) even when it equals the request",
-        evaluate: () => {
-          const scope = responseObject(ex)?.scope;
-          return typeof scope === "string"
-            ? undefined
-            : `scope is ${scope === undefined ? "absent" : JSON.stringify(scope)}`;
-        },
-      },
-    ]);
-  });
+      const { exchange } = await t.issueToken(client);
+      await verify([c.check(exchange)]);
+    });
+  }
 });

@@ -1,0 +1,175 @@
+import {
+  b64url,
+  clientAuthFailureChecks,
+  expiredBy,
+  header,
+  oauthErrorChecks,
+  replacedBy,
+  responseObject,
+  schemaCheck,
+  spec,
+  test,
+  tokenRequestParams,
+  verify,
+  withClaim,
+  withHeader,
+  type ConformanceContext,
+  type Exchange,
+} from "../../harness/index.ts";
+
+/** A representative client-authentication failure: an assertion that expired 10 minutes ago. */
+async function refusedRequest(t: ConformanceContext): Promise<Exchange> {
+  const client = await t.client();
+  return t.requestToken(client, client.assertion(undefined, expiredBy(600)));
+}
+
+test.describe("Token endpoint errors", () => {
+  test("describes a refusal with an RFC 6749 §5.2 error object", spec(["BS-ERR-01"]), async ({ t }) => {
+    const ex = await refusedRequest(t);
+    await verify([
+      ...clientAuthFailureChecks(ex),
+      schemaCheck(
+        ex,
+        "oauth-error",
+        "RFC 6749 §5.2",
+        "a registered error code; error_description and error_uri, if present, well-formed",
+      ),
+    ]);
+  });
+
+  test("explains errors with error_description or error_uri", spec(["BS-ERR-02"]), async ({ t }) => {
+    const ex = await refusedRequest(t);
+    await verify([
+      {
+        rule: "SMART backend services §issue access token",
+        expectation: "error_description or error_uri in the error response",
+        evaluate: () => {
+          const body = responseObject(ex);
+          return typeof body?.error_description === "string" || typeof body?.error_uri === "string"
+            ? undefined
+            : "neither is present";
+        },
+      },
+    ]);
+  });
+
+  test(
+    "uses only the permitted characters in error and error_description",
+    spec(["BS-ERR-06"]),
+    async ({ t }) => {
+      const ex = await refusedRequest(t);
+      const allowed = /^[\x20-\x21\x23-\x5B\x5D-\x7E]*$/;
+      await verify([
+        {
+          rule: "RFC 6749 §5.2",
+          expectation: 'printable ASCII without " or \\ in error and error_description',
+          evaluate: () => {
+            const body = responseObject(ex) ?? {};
+            const bad = ["error", "error_description"].filter(
+              (k) => typeof body[k] === "string" && !allowed.test(body[k]),
+            );
+            return bad.length === 0
+              ? undefined
+              : `${bad.join(" and ")} use characters outside the permitted set`;
+          },
+        },
+      ]);
+    },
+  );
+
+  test(
+    "sends a WWW-Authenticate challenge whenever it answers 401",
+    spec(["BS-ERR-04"], { level: "SHOULD" }),
+    async ({ t }) => {
+      const ex = await refusedRequest(t);
+      await verify([
+        {
+          rule: "RFC 9110 §15.5.2 / RFC 6749 §5.2",
+          expectation: "a 401 to carry WWW-Authenticate",
+          evaluate: () =>
+            ex.response.status !== 401 || header(ex, "www-authenticate") !== undefined
+              ? undefined
+              : "401 without WWW-Authenticate",
+        },
+      ]);
+    },
+  );
+});
+
+test.describe("Token endpoint robustness", () => {
+  test("answers a 64 kB client_assertion with a 4xx OAuth error", spec(["BS-ERR-07"]), async ({ t }) => {
+    const client = await t.client();
+    const ex = await t.requestToken(
+      client,
+      client.assertion(undefined, withClaim("padding", "x".repeat(64 * 1024))),
+    );
+    await verify(
+      oauthErrorChecks(ex, {
+        codes: ["invalid_client", "invalid_request"],
+        rule: "SMART backend services §issue access token",
+      }),
+    );
+  });
+
+  test(
+    "answers binary bytes in client_assertion with a 4xx OAuth error",
+    spec(["BS-ERR-07", "BS-JWTH-03"]),
+    async ({ t }) => {
+      const client = await t.client();
+      const binary = Buffer.from([0x00, 0xff, 0xfe, 0x2e, 0x80, 0x2e, 0x01]).toString("latin1");
+      const ex = await t.postToken(tokenRequestParams(binary, client.scope), {
+        label: "token request with binary bytes as client_assertion",
+      });
+      await verify(
+        oauthErrorChecks(ex, {
+          codes: ["invalid_client", "invalid_request"],
+          rule: "SMART backend services §issue access token",
+        }),
+      );
+    },
+  );
+
+  test(
+    "copes with a deeply nested extra header member (a token or a 4xx OAuth error, never a 5xx)",
+    spec(["BS-ERR-07"]),
+    async ({ t }) => {
+      const client = await t.client();
+      let nested: unknown = "deep";
+      for (let i = 0; i < 200; i++) nested = { x: nested };
+      const ex = await t.requestToken(client, client.assertion(undefined, withHeader("x-nested", nested)));
+      const issued = ex.response.status === 200 && typeof responseObject(ex)?.access_token === "string";
+      await verify(
+        issued
+          ? []
+          : oauthErrorChecks(ex, {
+              codes: ["invalid_client", "invalid_request"],
+              rule: "SMART backend services §issue access token",
+            }),
+      );
+    },
+  );
+
+  test(
+    "answers a header that decodes to invalid UTF-8 with a 4xx OAuth error",
+    spec(["BS-ERR-07", "BS-JWTH-03"]),
+    async ({ t }) => {
+      const client = await t.client();
+      const ex = await t.requestToken(
+        client,
+        client.assertion(
+          undefined,
+          replacedBy(
+            (compact) =>
+              `${b64url(Buffer.from([0xc3, 0x28, 0xa0, 0xa1]))}.${compact.split(".").slice(1).join(".")}`,
+          ),
+        ),
+      );
+      await verify(
+        oauthErrorChecks(ex, {
+          codes: ["invalid_client", "invalid_request"],
+          rule: "SMART backend services §issue access token",
+        }),
+      );
+    },
+  );
+});
