@@ -7,7 +7,7 @@
 import { test as base, type TestDetails, type TestInfo } from "@playwright/test";
 import * as allure from "allure-js-commons";
 import { baselineAssertion, build, JWT_BEARER, type AssertionDraft, type Mutation } from "./assertion.ts";
-import { responseObject } from "./checks.ts";
+import { responseObject, VERDICTS_ENV } from "./checks.ts";
 import { loadTargetConfig, type TargetConfig } from "./config.ts";
 import { HarnessError, type HarnessErrorCode } from "./errors.ts";
 import { HttpClient, jsonBody, type Exchange, type FormParams } from "./http.ts";
@@ -237,6 +237,11 @@ export class ConformanceContext {
   }
 }
 
+/** Detection runs (verdicts recorded, not thrown) need neither report labels nor attachments. */
+function leanRun(): boolean {
+  return process.env[VERDICTS_ENV] === "record";
+}
+
 interface WorkerFixtures {
   target: Target;
 }
@@ -259,6 +264,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   http: async ({ target }, use, testInfo) => {
     const http = new HttpClient({ timeoutMs: target.config.requestTimeoutMs });
     await use(http);
+    if (leanRun()) return;
     const redactor = new Redactor();
     for (const ex of http.exchanges) redactor.learn(ex);
     for (const [i, ex] of http.exchanges.entries()) {
@@ -269,7 +275,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     }
   },
   t: async ({ target, http }, use, testInfo) => {
-    await labelForAllure(testInfo);
+    if (!leanRun()) await labelForAllure(testInfo);
     await use(new ConformanceContext(target, http, testInfo));
   },
 });
@@ -294,6 +300,9 @@ export function specArea(id: RequirementId): string {
   return AREAS.find(([re]) => re.test(id))?.[1] ?? "Other";
 }
 
+/** Tag of tests that wait for time to pass (token expiry); detection runs include them only where they matter. */
+export const SLOW_TAG = "@slow";
+
 const SEVERITY: Record<Level, string> = {
   SHALL: "critical",
   SHOULD: "normal",
@@ -309,11 +318,11 @@ const SEVERITY: Record<Level, string> = {
  */
 export function spec(
   ids: readonly [RequirementId, ...RequirementId[]],
-  options: { level?: Level } = {},
+  options: { level?: Level; slow?: boolean } = {},
 ): TestDetails {
   const level = options.level ?? strongestLevel(ids);
   return {
-    tag: ids.map((id) => `@${id}`),
+    tag: [...ids.map((id) => `@${id}`), ...(options.slow ? [SLOW_TAG] : [])],
     annotation: [
       ...ids.map((id) => ({ type: "requirement", description: id })),
       { type: "level", description: level },

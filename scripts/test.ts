@@ -40,6 +40,7 @@ function check(step: string, command: string, args: readonly string[]): void {
 check("typecheck", bin("tsc"), ["--noEmit", "-p", "."]);
 check("lint", bin("eslint"), ["--max-warnings=0", "."]);
 check("format", bin("prettier"), ["--check", "."]);
+check("requirement coverage", bin("tsx"), ["scripts/check-reqs.ts"]);
 
 // The conformance run against the embedded reference target: a conformant target passes every test.
 {

@@ -13,6 +13,10 @@ export interface SuiteRunOptions {
   readonly faults?: readonly string[];
   readonly grep?: string;
   readonly workers?: number;
+  /** Include tests tagged @slow (they wait for tokens to expire); default true. */
+  readonly includeSlow?: boolean;
+  /** Token lifetime of the embedded target, in seconds (detection runs use a short one). */
+  readonly tokenLifetimeSeconds?: number;
 }
 
 /** The environment of a child run: ours without the variables of the Playwright run we may be inside. */
@@ -31,6 +35,7 @@ export async function runSuite(options: SuiteRunOptions = {}): Promise<Summary> 
       "test",
       "--reporter=./harness/runner/summary-reporter.ts",
       ...(options.grep ? ["--grep", options.grep] : []),
+      ...(options.includeSlow === false ? ["--grep-invert", "@slow"] : []),
     ];
     const env = childEnv({
       SMART_REPORTS_DIR: reports,
@@ -38,6 +43,9 @@ export async function runSuite(options: SuiteRunOptions = {}): Promise<Summary> 
       SMART_REFERENCE_FAULTS: (options.faults ?? []).join(","),
       // Record verdicts instead of throwing them: a failed test would otherwise cost a worker restart.
       SMART_VERDICTS: "record",
+      ...(options.tokenLifetimeSeconds
+        ? { SMART_REFERENCE_TOKEN_LIFETIME: String(options.tokenLifetimeSeconds) }
+        : {}),
     });
     const output = await new Promise<string>((done, reject) => {
       const child = spawn(resolve("node_modules", ".bin", "playwright"), args, {

@@ -26,6 +26,7 @@ export interface SummaryTest {
   readonly area: string;
   readonly requirements: readonly string[];
   readonly level: string;
+  readonly tags: readonly string[];
   readonly status: TestStatus;
   readonly durationMs: number;
   readonly message?: string;
@@ -107,6 +108,7 @@ export default class SummaryReporter implements Reporter {
         area: annotation(test, "area")[0] ?? "Other",
         requirements: annotation(test, "requirement"),
         level: annotation(test, "level")[0] ?? "SHALL",
+        tags: test.tags,
         status,
         durationMs: result.duration,
         ...(message ? { message } : {}),

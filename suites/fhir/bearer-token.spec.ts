@@ -206,7 +206,7 @@ test.describe("FHIR endpoint bearer token", () => {
     },
   );
 
-  test("refuses a token once it has expired", spec(["BS-RS-04"]), async ({ t }) => {
+  test("refuses a token once it has expired", spec(["BS-RS-04"], { slow: true }), async ({ t }) => {
     const client = await t.client();
     const type = typeFor(client.scope);
     const { exchange, token } = await t.issueToken(client);

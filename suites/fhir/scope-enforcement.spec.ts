@@ -127,7 +127,8 @@ test.describe("FHIR endpoint scope enforcement", () => {
       const client = await t.client();
       test.skip(!covers(client.scope, "system/Patient.r"), "the configured client may not read Patient");
       const { exchange, token } = await t.issueToken(client, "system/Patient.r");
-      const granted = String(responseObject(exchange)?.scope ?? "");
+      const scope = responseObject(exchange)?.scope;
+      const granted = typeof scope === "string" ? scope : "";
       test.skip(
         covers(granted, "system/Patient.s"),
         `the server granted "${granted}", which includes search`,

@@ -94,34 +94,38 @@ test.describe("Token introspection", () => {
     },
   );
 
-  test("introspects unknown and expired tokens as inactive", spec(["BS-INT-04"]), async ({ t }) => {
-    const url = await endpoint(t);
-    const client = await t.client();
-    const { exchange, token: old } = await t.issueToken(client);
-    const lifetime = Number(responseObject(exchange)?.expires_in);
-    test.skip(
-      !(lifetime <= 10 || (process.env.SMART_SLOW_TESTS === "1" && lifetime <= 600)),
-      `tokens live ${lifetime} s; set SMART_SLOW_TESTS=1 to wait up to 600 s`,
-    );
-    test.setTimeout((lifetime + 30) * 1000);
-    await new Promise((resolve) => setTimeout(resolve, (lifetime + 2) * 1000));
-    const bearer = await t.obtainToken(client);
-    const unknown = await introspect(
-      t,
-      url,
-      bearer,
-      "bm90LWEtdG9rZW4tdGhhdC1leGlzdHM",
-      "introspect an unknown token",
-    );
-    const expired = await introspect(t, url, bearer, old, "introspect an expired token");
-    const inactive = (ex: Exchange, what: string) => ({
-      rule: "RFC 7662 §2.2",
-      expectation: `${what}: HTTP 200 with active false`,
-      evaluate: () =>
-        ex.response.status === 200 && responseObject(ex)?.active === false
-          ? undefined
-          : `got HTTP ${ex.response.status}, active ${JSON.stringify(responseObject(ex)?.active)}`,
-    });
-    await verify([inactive(unknown, "an unknown token"), inactive(expired, "an expired token")]);
-  });
+  test(
+    "introspects unknown and expired tokens as inactive",
+    spec(["BS-INT-04"], { slow: true }),
+    async ({ t }) => {
+      const url = await endpoint(t);
+      const client = await t.client();
+      const { exchange, token: old } = await t.issueToken(client);
+      const lifetime = Number(responseObject(exchange)?.expires_in);
+      test.skip(
+        !(lifetime <= 10 || (process.env.SMART_SLOW_TESTS === "1" && lifetime <= 600)),
+        `tokens live ${lifetime} s; set SMART_SLOW_TESTS=1 to wait up to 600 s`,
+      );
+      test.setTimeout((lifetime + 30) * 1000);
+      await new Promise((resolve) => setTimeout(resolve, (lifetime + 2) * 1000));
+      const bearer = await t.obtainToken(client);
+      const unknown = await introspect(
+        t,
+        url,
+        bearer,
+        "bm90LWEtdG9rZW4tdGhhdC1leGlzdHM",
+        "introspect an unknown token",
+      );
+      const expired = await introspect(t, url, bearer, old, "introspect an expired token");
+      const inactive = (ex: Exchange, what: string) => ({
+        rule: "RFC 7662 §2.2",
+        expectation: `${what}: HTTP 200 with active false`,
+        evaluate: () =>
+          ex.response.status === 200 && responseObject(ex)?.active === false
+            ? undefined
+            : `got HTTP ${ex.response.status}, active ${JSON.stringify(responseObject(ex)?.active)}`,
+      });
+      await verify([inactive(unknown, "an unknown token"), inactive(expired, "an expired token")]);
+    },
+  );
 });

@@ -3,8 +3,10 @@
  * URL, so they run in order in one worker; each starts from and restores the baseline key set (served with
  * Cache-Control: no-store), and the one that allows caching runs last.
  */
+import { generateKeyPairSync, sign } from "node:crypto";
 import {
   clientAuthFailureChecks,
+  freshJti,
   generateClientKey,
   HarnessError,
   jwksRoute,
@@ -123,7 +125,7 @@ test.describe("Client registered by JWKS URL", () => {
 
   test(
     "answers invalid_client, not a hang, when the JWKS URL stalls",
-    spec(["BS-JWKS-04", "BS-ERR-07"]),
+    spec(["BS-JWKS-04", "BS-ERR-07"], { slow: true }),
     async ({ t }) => {
       const client = await t.urlClient();
       const { path } = t.jwks();
@@ -147,6 +149,109 @@ test.describe("Client registered by JWKS URL", () => {
       } else {
         await verify(clientAuthFailureChecks(outcome));
       }
+    },
+  );
+
+  test(
+    "rejects an assertion whose kid matches two keys of the JWK Set",
+    spec(["BS-KEY-02", "BS-ERR-03"]),
+    async ({ t }) => {
+      const client = await t.urlClient();
+      const { key: a } = await generateClientKey("ES384");
+      const { key: b } = await generateClientKey("ES384");
+      const kid = `duplicate-${a.kid.slice(0, 8)}`;
+      await serve(
+        t,
+        jwksRoute({
+          keys: [...client.keys.map((k) => k.publicJwk), { ...a.publicJwk, kid }, { ...b.publicJwk, kid }],
+        }),
+      );
+      await verify(
+        clientAuthFailureChecks(await t.requestToken(client, await assertionWith(t, { ...a, kid }))),
+      );
+    },
+  );
+
+  test(
+    "rejects an ES384 assertion verified by a P-256 key",
+    spec(["BS-ALG-07", "BS-ERR-03"]),
+    async ({ t }) => {
+      const client = await t.urlClient();
+      const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+      const kid = `p256-${freshJti().slice(0, 12)}`;
+      await serve(
+        t,
+        jwksRoute({
+          keys: [
+            ...client.keys.map((k) => k.publicJwk),
+            { ...publicKey.export({ format: "jwk" }), kid, use: "sig" },
+          ],
+        }),
+      );
+      const assertion = client.assertion(
+        "ES384",
+        withHeader("kid", kid),
+        signedBy((input) => sign("sha384", input, { key: privateKey, dsaEncoding: "ieee-p1363" })),
+      );
+      await verify(clientAuthFailureChecks(await t.requestToken(client, assertion)));
+    },
+  );
+
+  test(
+    "rejects an RS384 assertion verified by an RSA key of 1024 bits",
+    spec(["BS-REG-06", "BS-ERR-03"], { level: "SHOULD" }),
+    async ({ t }) => {
+      const client = await t.urlClient();
+      const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 1024 });
+      const kid = `rsa1024-${freshJti().slice(0, 12)}`;
+      await serve(
+        t,
+        jwksRoute({
+          keys: [
+            ...client.keys.map((k) => k.publicJwk),
+            { ...publicKey.export({ format: "jwk" }), kid, alg: "RS384", use: "sig" },
+          ],
+        }),
+      );
+      const assertion = client.assertion(
+        "RS384",
+        withHeader("kid", kid),
+        signedBy(keySigner("RS384", privateKey)),
+      );
+      await verify(clientAuthFailureChecks(await t.requestToken(client, assertion)));
+    },
+  );
+
+  test(
+    "rejects an assertion whose only matching key is marked for encryption",
+    spec(["BS-ALG-10", "BS-ERR-03"], { level: "SHOULD" }),
+    async ({ t }) => {
+      const client = await t.urlClient();
+      const { key } = await generateClientKey("ES384");
+      await serve(
+        t,
+        jwksRoute({ keys: [...client.keys.map((k) => k.publicJwk), { ...key.publicJwk, use: "enc" }] }),
+      );
+      await verify(clientAuthFailureChecks(await t.requestToken(client, await assertionWith(t, key))));
+    },
+  );
+
+  test(
+    "ignores keys it cannot use and verifies with the usable one",
+    spec(["BS-REG-05", "BS-TREQ-01"], { level: "SHOULD" }),
+    async ({ t }) => {
+      const client = await t.urlClient();
+      await serve(
+        t,
+        jwksRoute({
+          keys: [
+            { kty: "XYZ", kid: "junk" },
+            { kty: "RSA", kid: "half" },
+            ...client.keys.map((k) => k.publicJwk),
+          ],
+        }),
+      );
+      await verify(tokenIssuedChecks(await t.requestToken(client, client.assertion())));
     },
   );
 

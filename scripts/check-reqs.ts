@@ -1,0 +1,86 @@
+/**
+ * `npm run check:reqs`: the requirement coverage check. Lists the conformance tests (without running them),
+ * maps each to the requirement ids it declares, and fails when a test names an unknown id, when a
+ * server-side SHALL has neither a test nor a written reason, or when a reason is stale. Writes the coverage
+ * table to reports/requirements-coverage.md.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { UNTESTED_REASONS } from "../harness/requirement-reasons.ts";
+import { isRequirementId, requirements, type RequirementId } from "../harness/requirements.ts";
+
+interface ListedSuite {
+  specs?: {
+    title: string;
+    file: string;
+    tests: { annotations: { type: string; description?: string }[] }[];
+  }[];
+  suites?: ListedSuite[];
+}
+
+const list = spawnSync(resolve("node_modules", ".bin", "playwright"), ["test", "--list", "--reporter=json"], {
+  encoding: "utf8",
+  maxBuffer: 64 * 1024 * 1024,
+});
+if (list.status !== 0) {
+  console.error(list.stderr || list.stdout);
+  process.exit(1);
+}
+const report = JSON.parse(list.stdout) as { suites: ListedSuite[] };
+
+const testsOf = new Map<RequirementId, string[]>();
+const problems: string[] = [];
+const walk = (suite: ListedSuite): void => {
+  for (const spec of suite.specs ?? []) {
+    const ids = spec.tests.flatMap((t) =>
+      t.annotations.filter((a) => a.type === "requirement").map((a) => a.description ?? ""),
+    );
+    if (ids.length === 0) problems.push(`${spec.file}: "${spec.title}" declares no requirement`);
+    for (const id of ids) {
+      if (!isRequirementId(id))
+        problems.push(`${spec.file}: "${spec.title}" names unknown requirement ${id}`);
+      else testsOf.set(id, [...(testsOf.get(id) ?? []), spec.title]);
+    }
+  }
+  for (const child of suite.suites ?? []) walk(child);
+};
+for (const suite of report.suites) walk(suite);
+
+const serverSide = (actor: string) => actor === "AS" || actor === "RS" || actor === "SRV";
+for (const r of Object.values(requirements)) {
+  const id = r.id as RequirementId;
+  const reason = UNTESTED_REASONS[id];
+  const tested = (testsOf.get(id)?.length ?? 0) > 0;
+  if (r.level === "SHALL" && serverSide(r.actor) && !tested && !reason)
+    problems.push(
+      `${id} (server-side SHALL) has neither a test nor a reason in harness/requirement-reasons.ts`,
+    );
+  if (reason && tested)
+    problems.push(`${id} has tests, so its reason in harness/requirement-reasons.ts is stale`);
+}
+
+const rows = Object.values(requirements).map((r) => {
+  const tests = testsOf.get(r.id as RequirementId) ?? [];
+  const status =
+    tests.length > 0
+      ? `${tests.length} test${tests.length > 1 ? "s" : ""}`
+      : (UNTESTED_REASONS[r.id as RequirementId] ??
+        (r.actor === "CLIENT" ? "client-side (client conformance mode)" : "not tested"));
+  return `| ${r.id} | ${r.level} | ${r.actor} | ${r.title} | ${status.replace(/\|/g, "\\|")} |`;
+});
+const shall = Object.values(requirements).filter((r) => r.level === "SHALL" && serverSide(r.actor));
+const covered = shall.filter((r) => testsOf.has(r.id as RequirementId)).length;
+const reasoned = shall.filter(
+  (r) => !testsOf.has(r.id as RequirementId) && UNTESTED_REASONS[r.id as RequirementId],
+).length;
+const summary = `Server-side SHALL requirements: ${shall.length}; tested ${covered}; reasoned ${reasoned}; uncovered ${shall.length - covered - reasoned}.`;
+const dir = resolve(process.env.SMART_REPORTS_DIR ?? "reports");
+mkdirSync(dir, { recursive: true });
+writeFileSync(
+  join(dir, "requirements-coverage.md"),
+  `# Requirement coverage\n\n${summary}\n\n| id | level | binds | requirement | coverage |\n|---|---|---|---|---|\n${rows.join("\n")}\n`,
+);
+console.log(summary);
+for (const p of problems) console.error(`check:reqs: ${p}`);
+process.exitCode = problems.length > 0 ? 1 : 0;
