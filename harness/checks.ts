@@ -25,14 +25,18 @@ export const VERDICTS_ENV = "SMART_VERDICTS";
 export const VERDICT_ANNOTATION = "conformance-violation";
 
 export async function verify(checks: readonly Check[]): Promise<void> {
+  const record = process.env[VERDICTS_ENV] === "record";
   const failures: string[] = [];
   for (const check of checks) {
+    const judge = () => {
+      const problem = check.evaluate();
+      if (problem !== undefined)
+        throw new ConformanceViolation(`${check.rule}: expected ${check.expectation}; ${problem}`);
+    };
     try {
-      await test.step(`${check.rule}: ${check.expectation}`, () => {
-        const problem = check.evaluate();
-        if (problem !== undefined)
-          throw new ConformanceViolation(`${check.rule}: expected ${check.expectation}; ${problem}`);
-      });
+      // Each check is its own report step; detection runs (record) have no report and skip the steps.
+      if (record) judge();
+      else await test.step(`${check.rule}: ${check.expectation}`, judge);
     } catch (err) {
       if (!(err instanceof ConformanceViolation)) throw err;
       failures.push(err.message);
@@ -40,7 +44,7 @@ export async function verify(checks: readonly Check[]): Promise<void> {
   }
   if (failures.length === 0) return;
   const message = failures.join("\n");
-  if (process.env[VERDICTS_ENV] === "record") {
+  if (record) {
     // Detection runs only: record the verdict instead of throwing, so Playwright keeps its worker.
     test.info().annotations.push({ type: VERDICT_ANNOTATION, description: message });
     return;

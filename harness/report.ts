@@ -17,13 +17,33 @@ export function hasAnalytics(html: string): boolean {
   return /googletagmanager|gtag\(/.test(html);
 }
 
-/** Generates {reportsDir}/allure-report/index.html from {reportsDir}/allure-results; returns its path. */
-export function generateHtmlReport(reportsDir: string): string {
+/**
+ * Generates {reportsDir}/allure-report/index.html from {reportsDir}/allure-results, with the given files
+ * (absolute paths) as global attachments; returns the report's path.
+ */
+export function generateHtmlReport(reportsDir: string, globalAttachments: readonly string[] = []): string {
   const results = join(reportsDir, "allure-results");
   const output = join(reportsDir, "allure-report");
   rmSync(output, { recursive: true, force: true });
+  const config = join(reportsDir, ".allurerc.json");
+  writeFileSync(
+    config,
+    JSON.stringify({
+      name: "SMART Backend Services conformance",
+      globalAttachments,
+      plugins: {
+        awesome: {
+          options: {
+            reportName: "SMART Backend Services conformance",
+            singleFile: true,
+            groupBy: ["parentSuite", "suite"],
+          },
+        },
+      },
+    }),
+  );
   const bin = resolve("node_modules", ".bin", "allure");
-  const run = spawnSync(bin, ["generate", results, "--output", output, "--config", resolve("allurerc.mjs")], {
+  const run = spawnSync(bin, ["generate", results, "--output", output, "--config", config], {
     encoding: "utf8",
     env: { ...process.env, NO_COLOR: "1" },
   });

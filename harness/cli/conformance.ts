@@ -8,10 +8,11 @@
  *   2  the run could not judge the target: bad config, unreachable target, harness error
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { generateHtmlReport } from "../report.ts";
+import { requirementRows, requirementsCsv, requirementsMarkdown } from "../requirement-table.ts";
 import { reportsDir } from "../runner/paths.ts";
 import type { Summary } from "../runner/summary-reporter.ts";
 
@@ -63,7 +64,11 @@ function main(): number {
     console.error("\nNo test ran; see the error above.");
     return 2;
   }
-  const index = generateHtmlReport(reports);
+  const rows = requirementRows(summary);
+  writeFileSync(join(reports, "requirements.csv"), requirementsCsv(rows));
+  const table = join(reports, "requirements.md");
+  writeFileSync(table, requirementsMarkdown(rows, summary));
+  const index = generateHtmlReport(reports, [table]);
   const { passed, failed, skipped, broken } = summary.totals;
   const byLevel = Object.entries(summary.failedByLevel)
     .map(([level, n]) => `${n} ${level}`)
@@ -73,7 +78,9 @@ function main(): number {
     `Result: ${passed} passed, ${failed} failed${byLevel ? ` (${byLevel})` : ""}, ${skipped} skipped, ${broken} broken`,
   );
   console.log(`Report: ${relative(process.cwd(), index)}`);
-  console.log(`Summary: ${relative(process.cwd(), summaryPath)}`);
+  console.log(
+    `Summary: ${relative(process.cwd(), summaryPath)}  (per requirement: ${relative(process.cwd(), join(reports, "requirements.csv"))})`,
+  );
   if (broken > 0) return 2;
   return (summary.failedByLevel.SHALL ?? 0) > 0 ? 1 : 0;
 }
