@@ -18,6 +18,7 @@ export interface RawTargetConfig {
   client: { clientId: string; privateJwksPath: string; scope: string };
   jwksUrlClient?: { clientId: string; jwksUrl: string; privateJwksPath?: string; scope: string };
   requestTimeoutMs?: number;
+  caFile?: string;
 }
 
 export interface TargetConfig {
@@ -36,6 +37,8 @@ export interface TargetConfig {
     readonly privateJwksPath?: string;
   };
   readonly requestTimeoutMs: number;
+  /** PEM CA certificates to trust for an https target, read from `caFile`. */
+  readonly ca?: string;
 }
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -78,6 +81,23 @@ export function parseTargetConfig(value: unknown, source: string): RawTargetConf
     );
   }
   return value;
+}
+
+async function readCa(path: string): Promise<string> {
+  let pem: string;
+  try {
+    pem = await readFile(path, "utf8");
+  } catch (cause) {
+    throw new HarnessError(
+      "ERR_HARNESS_CONFIG",
+      `caFile: cannot read ${path} (${(cause as Error).message})`,
+      { cause },
+    );
+  }
+  if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new HarnessError("ERR_HARNESS_CONFIG", `caFile: ${path} holds no PEM certificate`);
+  }
+  return pem;
 }
 
 export async function loadTargetConfig(path: string): Promise<TargetConfig> {
@@ -125,5 +145,6 @@ export async function loadTargetConfig(path: string): Promise<TargetConfig> {
         }
       : {}),
     requestTimeoutMs: raw.requestTimeoutMs ?? 10_000,
+    ...(raw.caFile ? { ca: await readCa(resolve(dir, raw.caFile)) } : {}),
   };
 }

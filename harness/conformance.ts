@@ -10,7 +10,8 @@ import { baselineAssertion, build, JWT_BEARER, type AssertionDraft, type Mutatio
 import { responseObject, VERDICTS_ENV } from "./checks.ts";
 import { loadTargetConfig, type TargetConfig } from "./config.ts";
 import { HarnessError, type HarnessErrorCode } from "./errors.ts";
-import { HttpClient, jsonBody, type Exchange, type FormParams } from "./http.ts";
+import type { Dispatcher } from "undici";
+import { HttpClient, jsonBody, trustingAgent, type Exchange, type FormParams } from "./http.ts";
 import { JwksControl } from "./jwks-control.ts";
 import { loadPrivateJwks, type ClientKey, type SigningAlg } from "./keys.ts";
 import { Redactor, renderExchange } from "./redact.ts";
@@ -31,6 +32,8 @@ export class Target {
     readonly config: TargetConfig,
     readonly state: RunState,
     private readonly http: HttpClient,
+    /** The dispatcher that trusts the config's caFile, when there is one. */
+    readonly dispatcher?: Dispatcher,
   ) {}
 
   get wellKnownUrl(): string {
@@ -257,12 +260,24 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     async ({}, use) => {
       const state = readRunState();
       const config = await loadTargetConfig(state.targetConfigPath);
-      await use(new Target(config, state, new HttpClient({ timeoutMs: config.requestTimeoutMs })));
+      const dispatcher = config.ca ? trustingAgent(config.ca) : undefined;
+      await use(
+        new Target(
+          config,
+          state,
+          new HttpClient({ timeoutMs: config.requestTimeoutMs, ...(dispatcher ? { dispatcher } : {}) }),
+          dispatcher,
+        ),
+      );
+      await dispatcher?.close();
     },
     { scope: "worker" },
   ],
   http: async ({ target }, use, testInfo) => {
-    const http = new HttpClient({ timeoutMs: target.config.requestTimeoutMs });
+    const http = new HttpClient({
+      timeoutMs: target.config.requestTimeoutMs,
+      ...(target.dispatcher ? { dispatcher: target.dispatcher } : {}),
+    });
     await use(http);
     if (leanRun()) return;
     const redactor = new Redactor();

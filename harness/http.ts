@@ -3,6 +3,7 @@
  * received. Network failures and timeouts become HarnessErrors (target unreachable / timed out), never
  * verdicts. No retries: a conformance check sends each request once.
  */
+import { rootCertificates } from "node:tls";
 import { Agent, request, type Dispatcher } from "undici";
 import { HarnessError } from "./errors.ts";
 
@@ -45,6 +46,11 @@ export interface HttpClientOptions {
 }
 
 const sharedAgent = new Agent({ keepAliveTimeout: 2_000, connect: { timeout: 5_000 } });
+
+/** A dispatcher that trusts `ca` (PEM) in addition to the system's certificate authorities. */
+export function trustingAgent(ca: string): Agent {
+  return new Agent({ keepAliveTimeout: 2_000, connect: { timeout: 5_000, ca: [...rootCertificates, ca] } });
+}
 
 export class HttpClient {
   readonly exchanges: Exchange[] = [];

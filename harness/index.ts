@@ -60,6 +60,7 @@ export { generateClientKey, type ClientKey, type SigningAlg } from "./keys.ts";
 export { HarnessError } from "./errors.ts";
 export { beyond, covers, parseScopes, resourceTypes, searchableType, COMMON_TYPES } from "./scopes.ts";
 export { JwksControl } from "./jwks-control.ts";
+export { tlsHandshake, type HandshakeOutcome } from "./tls-probe.ts";
 export { schemaCheck, type SchemaName } from "./schemas.ts";
 export { jwksRoute, type HostedRoute } from "./jwks-host.ts";
 export { publicJwks } from "./keys.ts";

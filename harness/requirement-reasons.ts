@@ -13,9 +13,6 @@ export const UNTESTED_REASONS: Partial<Record<RequirementId, string>> = {
     "Needs a registered client that is not allowed client_credentials; the target config has no such client yet.",
   "BS-RS-11":
     "Applies only to servers advertising revocation_endpoint; the reference target offers none, so a test could not be proven able to fail.",
-  "BS-TLS-01":
-    "TLS version checks need an https target; the embedded target and the harness speak http on loopback until https support lands.",
-  "BS-TLS-02": "Needs an https target to compare with its plain-http counterpart (see BS-TLS-01).",
   "BS-TLS-03":
     "Needs an https JWKS URL with a bad certificate; the harness serves JWKS over http on loopback for now (see BS-TLS-01).",
 };

@@ -13,6 +13,7 @@ import { loadTargetConfig, type RawTargetConfig } from "../config.ts";
 import { HarnessError } from "../errors.ts";
 import { jwksRoute, startJwksHost, type JwksHost } from "../jwks-host.ts";
 import { generateClientKey, loadPrivateJwks, publicJwks, type ClientKey } from "../keys.ts";
+import { makeLoopbackCertificate } from "./loopback-cert.ts";
 import { RUN_INFO_ENV, RUN_STATE_ENV, type RunInfo, type RunState } from "./run-state.ts";
 
 export const EMBEDDED_CLIENT_SCOPE = "system/Patient.rs system/Observation.rs";
@@ -128,7 +129,14 @@ async function embedded(dir: string, cleanups: (() => Promise<void>)[]): Promise
   const jwksUrl = `${host.origin}${JWKS_PATH}`;
   host.setRoute(JWKS_PATH, jwksRoute(publicJwks(byUrl.keys)));
 
+  const tls = process.env.SMART_REFERENCE_HTTP === "1" ? undefined : makeLoopbackCertificate(dir);
+  if (!tls && process.env.SMART_REFERENCE_HTTP !== "1") {
+    console.warn(
+      "openssl is not available: the embedded target serves plain http and the TLS tests will be skipped",
+    );
+  }
   const server = await startReferenceServer({
+    ...(tls ? { tls: { key: tls.key, cert: tls.cert } } : {}),
     clients: [
       { clientId: "conformance-inline-client", scope: EMBEDDED_CLIENT_SCOPE, jwks: publicJwks(inline.keys) },
       { clientId: "conformance-url-client", scope: EMBEDDED_URL_CLIENT_SCOPE, jwksUrl },
@@ -146,6 +154,7 @@ async function embedded(dir: string, cleanups: (() => Promise<void>)[]): Promise
       ? `embedded reference target (faults: ${faults.join(", ")})`
       : "embedded reference target",
     fhirBaseUrl: server.fhirBaseUrl,
+    tokenEndpoint: server.tokenUrl,
     client: {
       clientId: "conformance-inline-client",
       privateJwksPath: inline.path,
@@ -157,6 +166,7 @@ async function embedded(dir: string, cleanups: (() => Promise<void>)[]): Promise
       privateJwksPath: byUrl.path,
       scope: EMBEDDED_URL_CLIENT_SCOPE,
     },
+    ...(tls ? { caFile: tls.certPath } : {}),
   };
   const targetConfigPath = join(dir, "target.json");
   await writePrivate(targetConfigPath, config);

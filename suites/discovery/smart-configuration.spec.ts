@@ -1,4 +1,8 @@
 import {
+  baselineAssertion,
+  build,
+  tokenIssuedChecks,
+  tokenRequestParams,
   covers,
   describeResponse,
   spec,
@@ -105,6 +109,26 @@ test.describe("SMART configuration document", () => {
       },
     ]);
   });
+
+  test(
+    "issues tokens at the token_endpoint it advertises",
+    spec(["BS-DISC-04", "BS-TREQ-01"]),
+    async ({ t }) => {
+      const advertised = member(await t.target.discovery(), "token_endpoint");
+      test.skip(
+        typeof advertised !== "string" || !URL.canParse(advertised),
+        "the discovery document names no absolute token_endpoint (see its own test)",
+      );
+      const client = await t.client();
+      const assertion = build(
+        baselineAssertion({ clientId: client.clientId, tokenUrl: advertised as string, key: client.key() }),
+      );
+      const ex = await t.http.postForm(advertised as string, tokenRequestParams(assertion, client.scope), {
+        label: "token request at the advertised token_endpoint",
+      });
+      await verify(tokenIssuedChecks(ex));
+    },
+  );
 
   test("lists client_credentials in grant_types_supported", spec(["BS-DISC-05"]), async ({ t }) => {
     const ex = await fetchDiscovery(t, "application/json");
