@@ -3,10 +3,29 @@
  * No retries: a conformance check is sent once. Reports go to SMART_REPORTS_DIR (default reports/).
  */
 import { join } from "node:path";
-import { defineConfig } from "@playwright/test";
+import { defineConfig, type Project } from "@playwright/test";
+import { DETECTION_MATRIX } from "./fixtures/reference-server/detection-matrix.ts";
 import { reportsDir } from "./harness/runner/paths.ts";
 
 const reports = reportsDir();
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * SMART_DETECTION=1: the detection matrix in one run. Project "conformant" runs every test against the
+ * run's embedded target; each seeded fault gets a project that runs the tests its matrix row names against
+ * a twin of the target with that fault (started in the project's worker).
+ */
+function detectionProjects(): Project[] {
+  return [
+    { name: "conformant" },
+    ...Object.entries(DETECTION_MATRIX).map(([fault, titles]) => ({
+      name: fault,
+      use: { referenceFault: fault },
+      grep: new RegExp(titles.map((title) => `(?:^| )${escapeRegExp(title)}(?: @|$)`).join("|")),
+    })),
+  ];
+}
 
 export default defineConfig({
   testDir: "suites",
@@ -16,6 +35,7 @@ export default defineConfig({
   forbidOnly: Boolean(process.env.CI),
   workers: Number(process.env.SMART_WORKERS ?? 2),
   timeout: 30_000,
+  ...(process.env.SMART_DETECTION === "1" ? { projects: detectionProjects() } : {}),
   globalSetup: "./harness/runner/global-setup.ts",
   outputDir: join(reports, ".playwright"),
   reporter: [

@@ -9,6 +9,7 @@ export default defineConfig({
   forbidOnly: Boolean(process.env.CI),
   workers: 2,
   timeout: 60_000,
+  globalSetup: "./harness/runner/harness-setup.ts",
   outputDir: "reports/.playwright-harness",
   reporter: [["list"]],
 });

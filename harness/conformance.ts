@@ -22,6 +22,7 @@ import {
   type Level,
   type RequirementId,
 } from "./requirements.ts";
+import type { FaultyTwin } from "./runner/embedded-target.ts";
 import { readRunState, type RunState } from "./runner/run-state.ts";
 
 /** What a worker knows about the target: its config, run state and (once fetched) discovery document. */
@@ -246,6 +247,11 @@ function leanRun(): boolean {
 }
 
 interface WorkerFixtures {
+  /**
+   * A seeded fault of the reference target (detection runs set it per project): the worker then tests a
+   * twin of the embedded target with that fault instead of the run's target.
+   */
+  referenceFault: string | undefined;
   target: Target;
 }
 interface TestFixtures {
@@ -255,11 +261,18 @@ interface TestFixtures {
 }
 
 export const test = base.extend<TestFixtures, WorkerFixtures>({
+  referenceFault: [undefined, { scope: "worker", option: true }],
   target: [
-    // eslint-disable-next-line no-empty-pattern -- Playwright requires a destructuring pattern here
-    async ({}, use) => {
-      const state = readRunState();
-      const config = await loadTargetConfig(state.targetConfigPath);
+    async ({ referenceFault }, use) => {
+      let state = readRunState();
+      let config = await loadTargetConfig(state.targetConfigPath);
+      let twin: FaultyTwin | undefined;
+      if (referenceFault) {
+        // Loaded only here: a run against an external target never loads the reference server.
+        const { startFaultyTwin } = await import("./runner/embedded-target.ts");
+        twin = await startFaultyTwin(config, state, referenceFault);
+        ({ config, state } = twin);
+      }
       const dispatcher = config.ca ? trustingAgent(config.ca) : undefined;
       await use(
         new Target(
@@ -270,6 +283,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
         ),
       );
       await dispatcher?.close();
+      await twin?.close();
     },
     { scope: "worker" },
   ],

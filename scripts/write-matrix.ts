@@ -2,7 +2,7 @@
  * `npx tsx scripts/write-matrix.ts fast.json [slow.json ...]`: rewrites the detection matrix from the JSON
  * printed by `scripts/detect.ts`. A fault's row becomes the union of the titles that failed in every file
  * naming that fault (e.g. one `--no-slow` sweep plus one `--only-slow` sweep); faults no file names keep
- * their row. Review the diff before committing: each row is a claim about what a server with that bug fails.
+ * their row. `--readme` rewrites the README's detection table from the matrix instead. Review the diff before committing: each row is a claim about what a server with that bug fails.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -11,9 +11,26 @@ import { FAULTS, type Fault } from "../fixtures/reference-server/options.ts";
 
 type Sweep = Record<string, { failed: string[] }>;
 
+if (process.argv[2] === "--readme") {
+  const { README_BEGIN, README_END, readmeTable } = await import("../harness/runner/detection-table.ts");
+  const readme = readFileSync("README.md", "utf8");
+  const begin = readme.indexOf(README_BEGIN);
+  const end = readme.indexOf(README_END);
+  if (begin < 0 || end < begin) {
+    console.error(`README.md lacks the markers ${README_BEGIN} … ${README_END}`);
+    process.exit(2);
+  }
+  writeFileSync(
+    "README.md",
+    `${readme.slice(0, begin + README_BEGIN.length)}\n\n${readmeTable()}\n\n${readme.slice(end)}`,
+  );
+  console.error("rewrote the detection table in README.md (run prettier on it)");
+  process.exit(0);
+}
+
 const files = process.argv.slice(2);
 if (files.length === 0) {
-  console.error("usage: tsx scripts/write-matrix.ts <detect-output.json> ...");
+  console.error("usage: tsx scripts/write-matrix.ts <detect-output.json> ... | --readme");
   process.exit(2);
 }
 const sweeps = files.map((file) => JSON.parse(readFileSync(file, "utf8")) as Sweep);

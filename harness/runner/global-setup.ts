@@ -8,17 +8,21 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isFault, type Fault } from "../../fixtures/reference-server/options.ts";
-import { startReferenceServer } from "../../fixtures/reference-server/server.ts";
 import { loadTargetConfig, type RawTargetConfig } from "../config.ts";
 import { HarnessError } from "../errors.ts";
 import { jwksRoute, startJwksHost, type JwksHost } from "../jwks-host.ts";
 import { generateClientKey, loadPrivateJwks, publicJwks, type ClientKey } from "../keys.ts";
+import {
+  EMBEDDED_CLIENT_ID,
+  EMBEDDED_CLIENT_SCOPE,
+  EMBEDDED_TOKEN_LIFETIME_SECONDS,
+  EMBEDDED_URL_CLIENT_ID,
+  EMBEDDED_URL_CLIENT_SCOPE,
+  startEmbeddedServer,
+} from "./embedded-target.ts";
 import { makeLoopbackCertificate } from "./loopback-cert.ts";
 import { RUN_INFO_ENV, RUN_STATE_ENV, type RunInfo, type RunState } from "./run-state.ts";
 
-export const EMBEDDED_CLIENT_SCOPE = "system/Patient.rs system/Observation.rs";
-export const EMBEDDED_URL_CLIENT_SCOPE = "system/*.rs";
-export const EMBEDDED_TOKEN_LIFETIME_SECONDS = 10;
 const JWKS_PATH = "/jwks/url-client.json";
 
 async function writePrivate(path: string, value: unknown): Promise<void> {
@@ -135,17 +139,16 @@ async function embedded(dir: string, cleanups: (() => Promise<void>)[]): Promise
       "openssl is not available: the embedded target serves plain http and the TLS tests will be skipped",
     );
   }
-  const server = await startReferenceServer({
-    ...(tls ? { tls: { key: tls.key, cert: tls.cert } } : {}),
-    clients: [
-      { clientId: "conformance-inline-client", scope: EMBEDDED_CLIENT_SCOPE, jwks: publicJwks(inline.keys) },
-      { clientId: "conformance-url-client", scope: EMBEDDED_URL_CLIENT_SCOPE, jwksUrl },
-    ],
+  // Short-lived tokens let the expiry tests run in every run (the suite waits them out).
+  const tokenLifetimeSeconds = Number(
+    process.env.SMART_REFERENCE_TOKEN_LIFETIME ?? EMBEDDED_TOKEN_LIFETIME_SECONDS,
+  );
+  const server = await startEmbeddedServer({
     faults,
-    // Short-lived tokens let the expiry tests run in every run (the suite waits them out).
-    tokenLifetimeSeconds: Number(
-      process.env.SMART_REFERENCE_TOKEN_LIFETIME ?? EMBEDDED_TOKEN_LIFETIME_SECONDS,
-    ),
+    inlineKeys: inline.keys,
+    urlClientJwksUrl: jwksUrl,
+    tokenLifetimeSeconds,
+    ...(tls ? { tls: { key: tls.key, cert: tls.cert } } : {}),
   });
   cleanups.push(() => server.close());
 
@@ -156,12 +159,12 @@ async function embedded(dir: string, cleanups: (() => Promise<void>)[]): Promise
     fhirBaseUrl: server.fhirBaseUrl,
     tokenEndpoint: server.tokenUrl,
     client: {
-      clientId: "conformance-inline-client",
+      clientId: EMBEDDED_CLIENT_ID,
       privateJwksPath: inline.path,
       scope: EMBEDDED_CLIENT_SCOPE,
     },
     jwksUrlClient: {
-      clientId: "conformance-url-client",
+      clientId: EMBEDDED_URL_CLIENT_ID,
       jwksUrl,
       privateJwksPath: byUrl.path,
       scope: EMBEDDED_URL_CLIENT_SCOPE,
@@ -176,5 +179,9 @@ async function embedded(dir: string, cleanups: (() => Promise<void>)[]): Promise
     faults,
     startedAt: new Date().toISOString(),
     jwksUrlClient: { privateJwksPath: byUrl.path, controlUrl: host.controlUrl },
+    embeddedTarget: {
+      tokenLifetimeSeconds,
+      ...(tls ? { tls: { keyPath: tls.keyPath, certPath: tls.certPath } } : {}),
+    },
   };
 }

@@ -10,6 +10,7 @@ import { join } from "node:path";
 export interface LoopbackCertificate {
   readonly key: string;
   readonly cert: string;
+  readonly keyPath: string;
   readonly certPath: string;
 }
 
@@ -44,5 +45,5 @@ export function makeLoopbackCertificate(dir: string): LoopbackCertificate | unde
   } catch {
     return undefined;
   }
-  return { key: readFileSync(keyPath, "utf8"), cert: readFileSync(certPath, "utf8"), certPath };
+  return { key: readFileSync(keyPath, "utf8"), cert: readFileSync(certPath, "utf8"), keyPath, certPath };
 }

@@ -20,6 +20,11 @@ export interface RunState {
     readonly privateJwksPath: string;
     readonly controlUrl: string;
   };
+  /** How the embedded target was started, so a worker can start a twin of it with a seeded fault. */
+  readonly embeddedTarget?: {
+    readonly tokenLifetimeSeconds: number;
+    readonly tls?: { readonly keyPath: string; readonly certPath: string };
+  };
 }
 
 export function readRunState(): RunState {

@@ -17,6 +17,8 @@ export interface SuiteRunOptions {
   readonly includeSlow?: boolean;
   /** Token lifetime of the embedded target, in seconds (detection runs use a short one). */
   readonly tokenLifetimeSeconds?: number;
+  /** Run the detection matrix: every test against the target, each fault's row against a faulty twin. */
+  readonly detection?: boolean;
 }
 
 /** The environment of a child run: ours without the variables of the Playwright run we may be inside. */
@@ -43,6 +45,7 @@ export async function runSuite(options: SuiteRunOptions = {}): Promise<Summary> 
       SMART_REFERENCE_FAULTS: (options.faults ?? []).join(","),
       // Record verdicts instead of throwing them: a failed test would otherwise cost a worker restart.
       SMART_VERDICTS: "record",
+      ...(options.detection ? { SMART_DETECTION: "1" } : {}),
       ...(options.tokenLifetimeSeconds
         ? { SMART_REFERENCE_TOKEN_LIFETIME: String(options.tokenLifetimeSeconds) }
         : {}),

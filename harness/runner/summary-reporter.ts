@@ -23,6 +23,8 @@ export type TestStatus = "passed" | "failed" | "skipped" | "broken";
 export interface SummaryTest {
   readonly id: string;
   readonly title: string;
+  /** The Playwright project, in runs that have several (the detection matrix: one per seeded fault). */
+  readonly project?: string;
   readonly area: string;
   readonly requirements: readonly string[];
   readonly level: string;
@@ -102,9 +104,11 @@ export default class SummaryReporter implements Reporter {
     const tests: SummaryTest[] = [...this.results.values()].map(({ test, result }) => {
       const status = statusOf(result);
       const message = status === "passed" ? undefined : messageOf(result);
+      const project = test.parent.project()?.name;
       return {
         id: stableId(test),
         title: test.title,
+        ...(project ? { project } : {}),
         area: annotation(test, "area")[0] ?? "Other",
         requirements: annotation(test, "requirement"),
         level: annotation(test, "level")[0] ?? "SHALL",
@@ -114,7 +118,7 @@ export default class SummaryReporter implements Reporter {
         ...(message ? { message } : {}),
       };
     });
-    tests.sort((a, b) => a.id.localeCompare(b.id));
+    tests.sort((a, b) => (a.project ?? "").localeCompare(b.project ?? "") || a.id.localeCompare(b.id));
     const totals: Record<TestStatus, number> = { passed: 0, failed: 0, skipped: 0, broken: 0 };
     const failedByLevel: Record<string, number> = {};
     for (const t of tests) {

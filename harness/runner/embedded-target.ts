@@ -1,0 +1,100 @@
+/**
+ * The embedded reference target as the runner starts it: once per run in global setup, and, for the
+ * detection matrix, once per seeded fault inside the worker of that fault's project (a "twin" of the
+ * run's target, registered with the same clients and keys, whose URL client reads its JWKS from a path of
+ * its own on the run's JWKS host, so twins running side by side never see each other's key changes).
+ */
+import { readFileSync } from "node:fs";
+import { isFault, type Fault } from "../../fixtures/reference-server/options.ts";
+import { startReferenceServer, type ReferenceServer } from "../../fixtures/reference-server/server.ts";
+import type { TargetConfig } from "../config.ts";
+import { HarnessError } from "../errors.ts";
+import { jwksRoute } from "../jwks-host.ts";
+import { JwksControl } from "../jwks-control.ts";
+import { loadPrivateJwks, publicJwks, type ClientKey } from "../keys.ts";
+import type { RunState } from "./run-state.ts";
+
+export const EMBEDDED_CLIENT_ID = "conformance-inline-client";
+export const EMBEDDED_URL_CLIENT_ID = "conformance-url-client";
+export const EMBEDDED_CLIENT_SCOPE = "system/Patient.rs system/Observation.rs";
+export const EMBEDDED_URL_CLIENT_SCOPE = "system/*.rs";
+export const EMBEDDED_TOKEN_LIFETIME_SECONDS = 10;
+
+export interface EmbeddedServerOptions {
+  readonly faults: readonly Fault[];
+  readonly inlineKeys: readonly ClientKey[];
+  readonly urlClientJwksUrl: string;
+  readonly tokenLifetimeSeconds: number;
+  readonly tls?: { readonly key: string; readonly cert: string };
+}
+
+export function startEmbeddedServer(options: EmbeddedServerOptions): Promise<ReferenceServer> {
+  return startReferenceServer({
+    ...(options.tls ? { tls: options.tls } : {}),
+    clients: [
+      { clientId: EMBEDDED_CLIENT_ID, scope: EMBEDDED_CLIENT_SCOPE, jwks: publicJwks(options.inlineKeys) },
+      {
+        clientId: EMBEDDED_URL_CLIENT_ID,
+        scope: EMBEDDED_URL_CLIENT_SCOPE,
+        jwksUrl: options.urlClientJwksUrl,
+      },
+    ],
+    faults: options.faults,
+    tokenLifetimeSeconds: options.tokenLifetimeSeconds,
+  });
+}
+
+export interface FaultyTwin {
+  readonly config: TargetConfig;
+  readonly state: RunState;
+  close(): Promise<void>;
+}
+
+/** Starts a twin of the run's embedded target with one seeded fault; the config and state point at it. */
+export async function startFaultyTwin(
+  config: TargetConfig,
+  state: RunState,
+  fault: string,
+): Promise<FaultyTwin> {
+  if (!isFault(fault)) {
+    throw new HarnessError("ERR_HARNESS_CONFIG", `unknown reference-server fault "${fault}"`);
+  }
+  const embedded = state.embeddedTarget;
+  const urlClient = state.jwksUrlClient;
+  if (!embedded || !urlClient || !config.jwksUrlClient) {
+    throw new HarnessError(
+      "ERR_HARNESS_CONFIG",
+      "a seeded fault can only be tested against the embedded reference target",
+    );
+  }
+  const control = new JwksControl(urlClient.controlUrl, new URL(urlClient.controlUrl).origin);
+  const path = `/jwks/twin/${fault}/url-client.json`;
+  const urlKeys = await loadPrivateJwks(urlClient.privateJwksPath, "jwksUrlClient.privateJwksPath");
+  await control.setRoute(path, jwksRoute(publicJwks(urlKeys)));
+  const jwksUrl = `${control.origin}${path}`;
+  const server = await startEmbeddedServer({
+    faults: [fault],
+    inlineKeys: config.client.keys,
+    urlClientJwksUrl: jwksUrl,
+    tokenLifetimeSeconds: embedded.tokenLifetimeSeconds,
+    ...(embedded.tls
+      ? {
+          tls: {
+            key: readFileSync(embedded.tls.keyPath, "utf8"),
+            cert: readFileSync(embedded.tls.certPath, "utf8"),
+          },
+        }
+      : {}),
+  });
+  return {
+    config: {
+      ...config,
+      name: `embedded reference target (faults: ${fault})`,
+      fhirBaseUrl: server.fhirBaseUrl,
+      tokenEndpoint: server.tokenUrl,
+      jwksUrlClient: { ...config.jwksUrlClient, jwksUrl },
+    },
+    state: { ...state, faults: [fault] },
+    close: () => server.close(),
+  };
+}
