@@ -35,6 +35,9 @@ export default defineConfig({
   forbidOnly: Boolean(process.env.CI),
   workers: Number(process.env.SMART_WORKERS ?? 2),
   timeout: 30_000,
+  // The whole-run timeout (config runTimeoutSeconds, or --run-timeout): a stalling target cannot hold a
+  // CI job hostage; what did not finish is reported broken or absent, and the run exits 2.
+  globalTimeout: Number(process.env.SMART_RUN_TIMEOUT_SECONDS ?? 1800) * 1000,
   ...(process.env.SMART_DETECTION === "1" ? { projects: detectionProjects() } : {}),
   globalSetup: "./harness/runner/global-setup.ts",
   outputDir: join(reports, ".playwright"),

@@ -19,7 +19,11 @@ export interface RawTargetConfig {
   jwksUrlClient?: { clientId: string; jwksUrl: string; privateJwksPath?: string; scope: string };
   requestTimeoutMs?: number;
   caFile?: string;
+  proxy?: string;
+  runTimeoutSeconds?: number;
 }
+
+export const DEFAULT_RUN_TIMEOUT_SECONDS = 1800;
 
 export interface TargetConfig {
   /** Absolute path of the file this came from. */
@@ -39,6 +43,9 @@ export interface TargetConfig {
   readonly requestTimeoutMs: number;
   /** PEM CA certificates to trust for an https target, read from `caFile`. */
   readonly ca?: string;
+  /** HTTP(S) proxy for every request to the target. */
+  readonly proxy?: string;
+  readonly runTimeoutSeconds: number;
 }
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -146,5 +153,7 @@ export async function loadTargetConfig(path: string): Promise<TargetConfig> {
       : {}),
     requestTimeoutMs: raw.requestTimeoutMs ?? 10_000,
     ...(raw.caFile ? { ca: await readCa(resolve(dir, raw.caFile)) } : {}),
+    ...(raw.proxy ? { proxy: raw.proxy } : {}),
+    runTimeoutSeconds: raw.runTimeoutSeconds ?? DEFAULT_RUN_TIMEOUT_SECONDS,
   };
 }

@@ -11,7 +11,7 @@ import { responseObject, VERDICTS_ENV } from "./checks.ts";
 import { loadTargetConfig, type TargetConfig } from "./config.ts";
 import { HarnessError, type HarnessErrorCode } from "./errors.ts";
 import type { Dispatcher } from "undici";
-import { HttpClient, jsonBody, trustingAgent, type Exchange, type FormParams } from "./http.ts";
+import { HttpClient, jsonBody, targetDispatcher, type Exchange, type FormParams } from "./http.ts";
 import { JwksControl } from "./jwks-control.ts";
 import { loadPrivateJwks, type ClientKey, type SigningAlg } from "./keys.ts";
 import { Redactor, renderExchange } from "./redact.ts";
@@ -273,7 +273,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
         twin = await startFaultyTwin(config, state, referenceFault);
         ({ config, state } = twin);
       }
-      const dispatcher = config.ca ? trustingAgent(config.ca) : undefined;
+      const dispatcher = targetDispatcher(config);
       await use(
         new Target(
           config,

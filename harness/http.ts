@@ -4,7 +4,7 @@
  * verdicts. No retries: a conformance check sends each request once.
  */
 import { rootCertificates } from "node:tls";
-import { Agent, request, type Dispatcher } from "undici";
+import { Agent, ProxyAgent, request, type Dispatcher } from "undici";
 import { HarnessError } from "./errors.ts";
 
 export interface RecordedRequest {
@@ -52,6 +52,30 @@ export function trustingAgent(ca: string): Agent {
   return new Agent({ keepAliveTimeout: 2_000, connect: { timeout: 5_000, ca: [...rootCertificates, ca] } });
 }
 
+/**
+ * The dispatcher for a target: through `proxy` when given (CONNECT for https targets), trusting `ca` for
+ * the target's (and an https proxy's) certificate; undefined when the shared default will do.
+ */
+export function targetDispatcher(options: { ca?: string; proxy?: string }): Dispatcher | undefined {
+  const tls = options.ca ? { ca: [...rootCertificates, options.ca] } : undefined;
+  if (options.proxy) {
+    return new ProxyAgent({
+      uri: options.proxy,
+      keepAliveTimeout: 2_000,
+      connect: { timeout: 5_000 },
+      ...(tls ? { requestTls: tls, proxyTls: tls } : {}),
+    });
+  }
+  return options.ca ? trustingAgent(options.ca) : undefined;
+}
+
+/**
+ * Statuses that say a gateway or an overloaded server stood in for the target: the target gave no answer
+ * that could be judged, so the request counts as unreachable, never as the target's conformance verdict
+ * (a negative test must not pass because a proxy answered 502).
+ */
+const GATEWAY_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
+
 export class HttpClient {
   readonly exchanges: Exchange[] = [];
   private readonly timeoutMs: number;
@@ -86,6 +110,13 @@ export class HttpClient {
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
       });
+      if (GATEWAY_STATUSES.has(res.statusCode)) {
+        await res.body.dump().catch(() => undefined);
+        throw new HarnessError(
+          "ERR_TARGET_UNREACHABLE",
+          `${method} ${options.url}: HTTP ${res.statusCode} (${flattenHeaders(res.headers)["content-type"] ?? "no content type"}): a gateway or an unavailable server answered, not the target`,
+        );
+      }
       response = {
         status: res.statusCode,
         headers: flattenHeaders(res.headers),
@@ -146,7 +177,12 @@ async function readLimited(body: AsyncIterable<Buffer | Uint8Array>, max: number
   let size = 0;
   for await (const chunk of body) {
     size += chunk.length;
-    if (size > max) throw new HarnessError("ERR_TARGET_PREREQUISITE", `response body exceeds ${max} bytes`);
+    if (size > max) {
+      throw new HarnessError(
+        "ERR_TARGET_PREREQUISITE",
+        `the response body exceeds ${max} bytes; the harness stopped reading it`,
+      );
+    }
     chunks.push(Buffer.from(chunk));
   }
   return Buffer.concat(chunks).toString("utf8");

@@ -11,6 +11,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { loadTargetConfig } from "../config.ts";
+import { HarnessError } from "../errors.ts";
 import { generateHtmlReport } from "../report.ts";
 import { requirementRows, requirementsCsv, requirementsMarkdown } from "../requirement-table.ts";
 import { reportsDir } from "../runner/paths.ts";
@@ -25,16 +27,18 @@ Options:
                     default: SMART_TARGET, else the embedded reference target
   --grep <pattern>  run only tests whose title matches
   --workers <n>     parallel workers (default 2)
+  --run-timeout <s> whole-run timeout in seconds (default: the config's runTimeoutSeconds, else 1800)
   -h, --help        this text
 
 Exit status: 0 no SHALL failure, 1 a SHALL test failed, 2 the target could not be judged.`;
 
-function main(): number {
+async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       target: { type: "string" },
       grep: { type: "string" },
       workers: { type: "string" },
+      "run-timeout": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -45,6 +49,22 @@ function main(): number {
   const env = { ...process.env };
   if (values.target) env.SMART_TARGET = resolve(values.target);
   if (values.workers) env.SMART_WORKERS = values.workers;
+  // A bad config stops here, before Playwright starts, with one line per problem naming the field.
+  let runTimeout = values["run-timeout"] ? Number(values["run-timeout"]) : undefined;
+  if (runTimeout !== undefined && !(Number.isInteger(runTimeout) && runTimeout > 0)) {
+    console.error(`--run-timeout: "${values["run-timeout"]}" is not a positive whole number of seconds`);
+    return 2;
+  }
+  if (env.SMART_TARGET) {
+    try {
+      runTimeout ??= (await loadTargetConfig(env.SMART_TARGET)).runTimeoutSeconds;
+    } catch (err) {
+      if (!(err instanceof HarnessError)) throw err;
+      console.error(`${err.message}\nNo test was run.`);
+      return 2;
+    }
+  }
+  if (runTimeout !== undefined) env.SMART_RUN_TIMEOUT_SECONDS = String(runTimeout);
   const reports = reportsDir();
   for (const dir of ["allure-results", "allure-report"])
     rmSync(join(reports, dir), { recursive: true, force: true });
@@ -81,8 +101,19 @@ function main(): number {
   console.log(
     `Summary: ${relative(process.cwd(), summaryPath)}  (per requirement: ${relative(process.cwd(), join(reports, "requirements.csv"))})`,
   );
+  if (summary.runStatus === "timedout") {
+    console.error(
+      `\nThe run timed out (${env.SMART_RUN_TIMEOUT_SECONDS ?? 1800} s): tests that did not finish are broken or absent.`,
+    );
+    return 2;
+  }
+  if (summary.clockSkewSeconds !== undefined && Math.abs(summary.clockSkewSeconds) > 5) {
+    console.log(
+      `Clock skew: the target's clock is ${summary.clockSkewSeconds} s off ours (from its Date header)`,
+    );
+  }
   if (broken > 0) return 2;
   return (summary.failedByLevel.SHALL ?? 0) > 0 ? 1 : 0;
 }
 
-process.exitCode = main();
+process.exitCode = await main();

@@ -8,8 +8,9 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isFault, type Fault } from "../../fixtures/reference-server/options.ts";
-import { loadTargetConfig, type RawTargetConfig } from "../config.ts";
+import { loadTargetConfig, type RawTargetConfig, type TargetConfig } from "../config.ts";
 import { HarnessError } from "../errors.ts";
+import { HttpClient, targetDispatcher } from "../http.ts";
 import { jwksRoute, startJwksHost, type JwksHost } from "../jwks-host.ts";
 import { generateClientKey, loadPrivateJwks, publicJwks, type ClientKey } from "../keys.ts";
 import {
@@ -63,17 +64,54 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     await writeFile(statePath, JSON.stringify(state, null, 2));
     process.env[RUN_STATE_ENV] = statePath;
     const config = await loadTargetConfig(state.targetConfigPath);
+    const probe = await probeTarget(config);
     const info: RunInfo = {
       name: config.name,
       fhirBaseUrl: config.fhirBaseUrl,
       embedded: state.embedded,
       faults: state.faults,
+      ...(probe.clockSkewSeconds !== undefined ? { clockSkewSeconds: probe.clockSkewSeconds } : {}),
     };
     process.env[RUN_INFO_ENV] = JSON.stringify(info);
     return teardown;
   } catch (err) {
     await teardown();
+    // A config or reachability problem is the user's to fix, not ours: the message alone, no stack trace.
+    if (err instanceof HarnessError && err.code !== "ERR_HARNESS_INTERNAL") {
+      const plain = new HarnessError(err.code, err.message.replace(/^\[[A-Z_]+\] /, ""));
+      plain.stack = plain.message;
+      throw plain;
+    }
     throw err;
+  }
+}
+
+/**
+ * One request to the discovery URL before any test: a target that cannot be reached (refused, reset,
+ * timed out, a gateway answering for it) stops the run here with one clear message, instead of every test
+ * ending broken one timeout at a time. Its Date header gives the clock skew shown in the report.
+ */
+async function probeTarget(config: TargetConfig): Promise<{ clockSkewSeconds?: number }> {
+  const dispatcher = targetDispatcher(config);
+  const http = new HttpClient({ timeoutMs: config.requestTimeoutMs, ...(dispatcher ? { dispatcher } : {}) });
+  const url = `${config.fhirBaseUrl}/.well-known/smart-configuration`;
+  try {
+    const sent = Date.now();
+    const ex = await http.get(url, { accept: "application/json" }, "reachability probe");
+    const date = Date.parse(ex.response.headers.date ?? "");
+    if (Number.isNaN(date)) return {};
+    // Date has one-second resolution: compare it with the middle of the exchange, rounded to seconds.
+    return { clockSkewSeconds: Math.round((date - (sent + ex.durationMs / 2)) / 1000) };
+  } catch (err) {
+    if (err instanceof HarnessError && err.code.startsWith("ERR_TARGET_")) {
+      throw new HarnessError(
+        err.code,
+        `${err.message.replace(/^\[[A-Z_]+\] /, "")}\nThe target could not be reached, so no test was run.`,
+      );
+    }
+    throw err;
+  } finally {
+    await dispatcher?.close();
   }
 }
 

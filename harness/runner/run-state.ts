@@ -44,6 +44,8 @@ export interface RunInfo {
   readonly fhirBaseUrl: string;
   readonly embedded: boolean;
   readonly faults: readonly string[];
+  /** The target's clock minus ours, from the Date header of the first response (seconds). */
+  readonly clockSkewSeconds?: number;
 }
 
 export const RUN_INFO_ENV = "SMART_RUN_INFO";

@@ -17,6 +17,10 @@ export interface SuiteRunOptions {
   readonly includeSlow?: boolean;
   /** Token lifetime of the embedded target, in seconds (detection runs use a short one). */
   readonly tokenLifetimeSeconds?: number;
+  /** A target config to run against instead of the embedded reference target. */
+  readonly target?: string;
+  /** Extra environment for the run (SMART_* variables of ours are not inherited). */
+  readonly env?: Readonly<Record<string, string>>;
   /** Run the detection matrix: every test against the target, each fault's row against a faulty twin. */
   readonly detection?: boolean;
 }
@@ -46,6 +50,8 @@ export async function runSuite(options: SuiteRunOptions = {}): Promise<Summary> 
       // Record verdicts instead of throwing them: a failed test would otherwise cost a worker restart.
       SMART_VERDICTS: "record",
       ...(options.detection ? { SMART_DETECTION: "1" } : {}),
+      ...(options.target ? { SMART_TARGET: options.target } : {}),
+      ...options.env,
       ...(options.tokenLifetimeSeconds
         ? { SMART_REFERENCE_TOKEN_LIFETIME: String(options.tokenLifetimeSeconds) }
         : {}),

@@ -11,6 +11,7 @@ import type {
   Reporter,
   Suite,
   TestCase,
+  TestError,
   TestResult,
 } from "@playwright/test/reporter";
 import { VERDICT_ANNOTATION } from "../checks.ts";
@@ -39,6 +40,12 @@ export interface Summary {
   readonly fhirBaseUrl?: string;
   readonly embedded: boolean;
   readonly faults: readonly string[];
+  /** The target's clock minus ours, in seconds, from its Date header (absent when it sends none). */
+  readonly clockSkewSeconds?: number;
+  /** How the run ended: "timedout" when the whole-run timeout expired (tests that did not run are absent). */
+  readonly runStatus: FullResult["status"];
+  /** Errors outside any test (e.g. an unreachable target or a bad config stopping the run before it began). */
+  readonly errors: readonly string[];
   readonly startedAt: string;
   readonly durationMs: number;
   readonly totals: Readonly<Record<TestStatus, number>>;
@@ -96,11 +103,17 @@ export default class SummaryReporter implements Reporter {
     this.started = Date.now();
   }
 
+  private readonly errors: string[] = [];
+
+  onError(error: TestError): void {
+    this.errors.push((error.message ?? error.value ?? "unknown error").replace(ANSI, ""));
+  }
+
   onTestEnd(test: TestCase, result: TestResult): void {
     this.results.set(test.id, { test, result });
   }
 
-  onEnd(_result: FullResult): void {
+  onEnd(result: FullResult): void {
     const tests: SummaryTest[] = [...this.results.values()].map(({ test, result }) => {
       const status = statusOf(result);
       const message = status === "passed" ? undefined : messageOf(result);
@@ -131,6 +144,9 @@ export default class SummaryReporter implements Reporter {
       ...(info ? { fhirBaseUrl: info.fhirBaseUrl } : {}),
       embedded: info?.embedded ?? false,
       faults: info?.faults ?? [],
+      ...(info?.clockSkewSeconds !== undefined ? { clockSkewSeconds: info.clockSkewSeconds } : {}),
+      runStatus: result.status,
+      errors: this.errors,
       startedAt: new Date(this.started).toISOString(),
       durationMs: Date.now() - this.started,
       totals,

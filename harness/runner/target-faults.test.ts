@@ -1,0 +1,151 @@
+/**
+ * The suite stays correct and calm when the target or the network misbehaves: with a fault-injecting proxy
+ * between the suite and the reference target, every affected test ends broken with a message that names
+ * the problem — never passed (a 502 page or a cut-off body must not count as a refusal), never failed (it
+ * is not the target's conformance), never a crashed or hung run. A target nobody listens at stops the run
+ * before any test.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { expect, test } from "@playwright/test";
+import {
+  PROXY_FAULTS,
+  startFaultProxy,
+  type FaultProxy,
+  type ProxyFault,
+} from "../../fixtures/fault-proxy/proxy.ts";
+import { startReferenceServer } from "../../fixtures/reference-server/server.ts";
+import { generateClientKey, publicJwks, type ClientKey } from "../keys.ts";
+import { runSuite } from "./run-suite.ts";
+
+const REQUEST_TIMEOUT_MS = 800;
+/** The token-request family: every one of its tests posts to the token endpoint. */
+const AFFECTED = "token-request/";
+
+/** What each fault must be reported as, in the message of every affected test. */
+const EXPECTED: Record<ProxyFault, RegExp> = {
+  "reset-mid-response": /\[ERR_TARGET_UNREACHABLE\].*target unreachable/,
+  stall: /\[ERR_TARGET_TIMEOUT\].*no complete response within 800 ms/,
+  "html-502": /\[ERR_TARGET_UNREACHABLE\].*HTTP 502 \(text\/html\): a gateway/,
+  "truncated-json": /\[ERR_TARGET_UNREACHABLE\].*target unreachable/,
+  "huge-body": /\[ERR_TARGET_PREREQUISITE\].*response body exceeds 1048576 bytes/,
+  "slow-drip": /\[ERR_TARGET_TIMEOUT\].*no complete response within 800 ms/,
+};
+
+let dir: string;
+let keys: ClientKey[];
+let keysPath: string;
+
+test.beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "smart-target-faults-"));
+  const generated = await Promise.all([generateClientKey("RS384"), generateClientKey("ES384")]);
+  keys = generated.map((g) => g.key);
+  keysPath = join(dir, "client.private.jwks.json");
+  await writeFile(keysPath, JSON.stringify({ keys: generated.map((g) => g.privateJwk) }), { mode: 0o600 });
+});
+
+test.afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A reference target behind a fault proxy; the target knows the proxy's origin as its public one. */
+async function behindProxy(
+  fault: ProxyFault,
+  affects: (method: string, path: string) => boolean,
+): Promise<{ proxy: FaultProxy; close: () => Promise<void> }> {
+  let upstream = "";
+  const proxy = await startFaultProxy({ upstream: () => upstream, fault, affects });
+  const server = await startReferenceServer({
+    publicOrigin: proxy.origin,
+    clients: [{ clientId: "proxied-client", scope: "system/Patient.rs", jwks: publicJwks(keys) }],
+  });
+  upstream = `http://127.0.0.1:${server.port}`;
+  return {
+    proxy,
+    close: async () => {
+      await proxy.close();
+      await server.close();
+    },
+  };
+}
+
+async function configFor(origin: string, name: string): Promise<string> {
+  const path = join(dir, `${name}.json`);
+  await writeFile(
+    path,
+    JSON.stringify({
+      name,
+      fhirBaseUrl: `${origin}/fhir`,
+      tokenEndpoint: `${origin}/auth/token`,
+      client: { clientId: "proxied-client", privateJwksPath: keysPath, scope: "system/Patient.rs" },
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    }),
+  );
+  return path;
+}
+
+test("the token-request family passes through a proxy that forwards everything", async () => {
+  const { proxy, close } = await behindProxy("stall", () => false);
+  try {
+    const summary = await runSuite({ target: await configFor(proxy.origin, "clean-proxy"), grep: AFFECTED });
+    expect(summary.tests.length).toBeGreaterThan(10);
+    expect(summary.tests.filter((t) => t.status !== "passed").map((t) => `${t.title}: ${t.message}`)).toEqual(
+      [],
+    );
+  } finally {
+    await close();
+  }
+});
+
+for (const fault of Object.keys(PROXY_FAULTS) as ProxyFault[]) {
+  test(`a proxy that ${PROXY_FAULTS[fault]} leaves every affected test broken, none passed`, async () => {
+    // Discovery stays clean so the run starts; every other request meets the fault.
+    const { proxy, close } = await behindProxy(
+      fault,
+      (_method, path) => !path.endsWith("/.well-known/smart-configuration"),
+    );
+    const started = Date.now();
+    try {
+      const summary = await runSuite({
+        target: await configFor(proxy.origin, fault),
+        grep: AFFECTED,
+        workers: 2,
+        env: { SMART_RUN_TIMEOUT_SECONDS: "120" },
+      });
+      expect(summary.runStatus, "the run finished before its timeout").not.toBe("timedout");
+      expect(summary.tests.length).toBeGreaterThan(10);
+      expect(proxy.faulted()).toBeGreaterThanOrEqual(summary.tests.length);
+      const wrong = summary.tests
+        .filter((t) => t.status !== "broken" || !EXPECTED[fault].test(t.message ?? ""))
+        .map((t) => `${t.status}: ${t.title}: ${t.message ?? ""}`);
+      expect(wrong, `tests not reported broken for "${fault}"`).toEqual([]);
+      // Bounded by the request timeout, not by the target: at most a few timeouts per test, 2 workers.
+      expect(Date.now() - started).toBeLessThan(60_000);
+    } finally {
+      await close();
+    }
+  });
+}
+
+test("a target nobody listens at stops the run before any test, with exit status 2", async () => {
+  const proxy = await startFaultProxy({ upstream: "http://127.0.0.1:9", fault: "stall" });
+  const origin = proxy.origin;
+  await proxy.close(); // the port is now closed: connection refused
+  const reports = join(dir, "refused-reports");
+  const run = spawnSync(
+    resolve("node_modules", ".bin", "tsx"),
+    ["harness/cli/conformance.ts", "--target", await configFor(origin, "refused")],
+    {
+      encoding: "utf8",
+      env: { ...process.env, SMART_REPORTS_DIR: reports, SMART_QUIET: "1" },
+      timeout: 60_000,
+    },
+  );
+  const output = `${run.stdout}${run.stderr}`;
+  expect(run.status, output).toBe(2);
+  expect(output).toContain("ECONNREFUSED");
+  expect(output).toContain("The target could not be reached, so no test was run.");
+  expect(output).not.toMatch(/\d+ passed/);
+});
