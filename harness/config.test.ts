@@ -1,6 +1,8 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { expect, test } from "@playwright/test";
 import { loadTargetConfig } from "./config.ts";
 import { generateClientKey, publicPart } from "./keys.ts";
@@ -19,6 +21,10 @@ test.beforeAll(async () => {
     join(dir, "badalg.jwks.json"),
     JSON.stringify({ keys: [{ ...es.privateJwk, alg: "RS384" }] }),
   );
+  const { alg: _alg, ...noAlg } = rs.privateJwk;
+  await writeFile(join(dir, "noalg.jwks.json"), JSON.stringify({ keys: [noAlg] }));
+  await writeFile(join(dir, "empty.jwks.json"), JSON.stringify({ keys: [] }));
+  await writeFile(join(dir, "not-a-cert.pem"), "hello");
   await writeFile(join(dir, "not-json.jwks.json"), "{");
 });
 
@@ -100,7 +106,53 @@ const broken: readonly { title: string; config: unknown; message: RegExp }[] = [
     config: { ...valid, client: { ...valid.client, privateJwksPath: "badalg.jwks.json" } },
     message: /cannot sign RS384/,
   },
+  {
+    title: "a key without alg",
+    config: { ...valid, client: { ...valid.client, privateJwksPath: "noalg.jwks.json" } },
+    message: /client\.privateJwksPath .* "alg"/,
+  },
+  {
+    title: "a key file without keys",
+    config: { ...valid, client: { ...valid.client, privateJwksPath: "empty.jwks.json" } },
+    message: /client\.privateJwksPath/,
+  },
+  {
+    title: "a missing client",
+    config: { fhirBaseUrl: valid.fhirBaseUrl },
+    message: /client: is required/,
+  },
+  {
+    title: "a jwksUrlClient without jwksUrl",
+    config: { ...valid, jwksUrlClient: { clientId: "c2", scope: "system/*.rs" } },
+    message: /jwksUrlClient\.jwksUrl: is required/,
+  },
+  {
+    title: "a requestTimeoutMs that is a string",
+    config: { ...valid, requestTimeoutMs: "5000" },
+    message: /requestTimeoutMs: must be integer/,
+  },
+  {
+    title: "a runTimeoutSeconds below its minimum",
+    config: { ...valid, runTimeoutSeconds: 1 },
+    message: /runTimeoutSeconds: must be >= 10/,
+  },
+  {
+    title: "a proxy that is not a URL",
+    config: { ...valid, proxy: "proxy.example:3128" },
+    message: /proxy: must/,
+  },
+  {
+    title: "an unreadable caFile",
+    config: { ...valid, caFile: "missing-ca.pem" },
+    message: /caFile: cannot read/,
+  },
+  {
+    title: "a caFile without a certificate",
+    config: { ...valid, caFile: "not-a-cert.pem" },
+    message: /caFile: .* holds no PEM certificate/,
+  },
   { title: "a file that is not JSON", config: "{ fhirBaseUrl: ", message: /is not valid JSON/ },
+  { title: "a top level that is an array", config: [valid], message: /\(top level\): must be object/ },
 ];
 
 for (const { title, config, message } of broken) {
@@ -108,3 +160,26 @@ for (const { title, config, message } of broken) {
     await expect(load(config)).rejects.toThrow(message);
   });
 }
+
+test("the conformance command refuses a bad config before any test runs, naming the field", async () => {
+  const path = join(dir, "cli-bad.json");
+  await writeFile(
+    path,
+    JSON.stringify({ ...valid, client: { clientId: "c1", privateJwksPath: "private.jwks.json" } }),
+  );
+  const reports = join(dir, "cli-reports");
+  const run = spawnSync(
+    resolve("node_modules", ".bin", "tsx"),
+    ["harness/cli/conformance.ts", "--target", path],
+    {
+      encoding: "utf8",
+      env: { ...process.env, SMART_REPORTS_DIR: reports },
+      timeout: 60_000,
+    },
+  );
+  const output = `${run.stdout}${run.stderr}`;
+  expect(run.status, output).toBe(2);
+  expect(output).toContain("client.scope: is required");
+  expect(output).toContain("No test was run.");
+  expect(existsSync(join(reports, "summary.json")), "no run started").toBe(false);
+});
