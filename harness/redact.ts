@@ -23,6 +23,20 @@ export function shorten(secret: string): string {
 
 const SECRET_FORM_PARAMS = ["client_assertion", "access_token", "token", "refresh_token"];
 const SECRET_JSON_MEMBERS = ["access_token", "refresh_token", "id_token"];
+const SIGNED_JWT = /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]{16,}/g;
+
+/** String values of the named top-level members of a JSON object body. */
+function jsonMembers(body: string | undefined, names: readonly string[]): string[] {
+  if (!body) return [];
+  try {
+    const value = JSON.parse(body) as unknown;
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return [];
+    const record = value as Record<string, unknown>;
+    return names.flatMap((name) => (typeof record[name] === "string" ? [record[name]] : []));
+  } catch {
+    return []; // not JSON: nothing to learn
+  }
+}
 
 export class Redactor {
   private readonly secrets = new Set<string>();
@@ -42,12 +56,9 @@ export class Redactor {
       const params = new URLSearchParams(source);
       for (const name of SECRET_FORM_PARAMS) for (const v of params.getAll(name)) this.add(v);
     }
-    try {
-      const body = JSON.parse(exchange.response.body) as Record<string, unknown>;
-      for (const name of SECRET_JSON_MEMBERS) if (typeof body[name] === "string") this.add(body[name]);
-    } catch {
-      // not JSON: nothing to learn
-    }
+    // A request may carry its parameters as JSON (a test of what a server does with a JSON body).
+    for (const value of jsonMembers(exchange.request.body, SECRET_FORM_PARAMS)) this.add(value);
+    for (const value of jsonMembers(exchange.response.body, SECRET_JSON_MEMBERS)) this.add(value);
   }
 
   text(value: string): string {
@@ -60,7 +71,8 @@ export class Redactor {
       const encoded = encodeURIComponent(secret);
       if (encoded !== secret) out = out.split(encoded).join(encodeURIComponent(short));
     }
-    return out;
+    // Whatever was not learned: any signed JWT still loses its signature.
+    return out.replace(SIGNED_JWT, (jwt) => shorten(jwt));
   }
 
   request(req: RecordedRequest): RecordedRequest {

@@ -80,3 +80,31 @@ export async function runSuite(options: SuiteRunOptions = {}): Promise<Summary> 
     await rm(reports, { recursive: true, force: true });
   }
 }
+
+/**
+ * Runs the conformance command (`harness/cli/conformance.ts`) in a child process without blocking this
+ * one (a test may be serving the target from it) and returns its exit status and combined output.
+ */
+export async function runConformanceCli(
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  timeoutMs = 150_000,
+): Promise<{ status: number | null; output: string }> {
+  const child = spawn(resolve("node_modules", ".bin", "tsx"), ["harness/cli/conformance.ts", ...args], {
+    env: childEnv(env),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  try {
+    const status = await new Promise<number | null>((done, reject) => {
+      child.on("error", reject);
+      child.on("close", (code) => done(code));
+    });
+    return { status, output };
+  } finally {
+    clearTimeout(timer);
+  }
+}

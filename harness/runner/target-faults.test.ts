@@ -5,10 +5,9 @@
  * is not the target's conformance), never a crashed or hung run. A target nobody listens at stops the run
  * before any test.
  */
-import { spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { expect, test } from "@playwright/test";
 import {
   PROXY_FAULTS,
@@ -18,7 +17,7 @@ import {
 } from "../../fixtures/fault-proxy/proxy.ts";
 import { startReferenceServer } from "../../fixtures/reference-server/server.ts";
 import { generateClientKey, publicJwks, type ClientKey } from "../keys.ts";
-import { runSuite } from "./run-suite.ts";
+import { runConformanceCli, runSuite } from "./run-suite.ts";
 
 const REQUEST_TIMEOUT_MS = 800;
 /** The token-request family: every one of its tests posts to the token endpoint. */
@@ -134,17 +133,11 @@ test("a target nobody listens at stops the run before any test, with exit status
   const origin = proxy.origin;
   await proxy.close(); // the port is now closed: connection refused
   const reports = join(dir, "refused-reports");
-  const run = spawnSync(
-    resolve("node_modules", ".bin", "tsx"),
-    ["harness/cli/conformance.ts", "--target", await configFor(origin, "refused")],
-    {
-      encoding: "utf8",
-      env: { ...process.env, SMART_REPORTS_DIR: reports, SMART_QUIET: "1" },
-      timeout: 60_000,
-    },
-  );
-  const output = `${run.stdout}${run.stderr}`;
-  expect(run.status, output).toBe(2);
+  const { status, output } = await runConformanceCli(["--target", await configFor(origin, "refused")], {
+    SMART_REPORTS_DIR: reports,
+    SMART_QUIET: "1",
+  });
+  expect(status, output).toBe(2);
   expect(output).toContain("ECONNREFUSED");
   expect(output).toContain("The target could not be reached, so no test was run.");
   expect(output).not.toMatch(/\d+ passed/);
