@@ -5,6 +5,7 @@
  */
 import { generateKeyPairSync, sign } from "node:crypto";
 import {
+  breakTest,
   clientAuthFailureChecks,
   freshJti,
   generateClientKey,
@@ -38,6 +39,29 @@ async function serveKeys(
 ): Promise<void> {
   const client = await t.urlClient();
   await serve(t, jwksRoute(publicJwks([...client.keys, ...extra]), cacheControl));
+}
+
+/**
+ * Serves `route`, then sends the token request. A target that answers without fetching the new key set
+ * (it used keys it had cached) never saw what this test varies, so the test cannot judge it and ends
+ * broken; whether that caching is allowed is the judgement of the no-store and max-age tests.
+ */
+async function withFreshSet<T>(
+  t: ConformanceContext,
+  route: HostedRoute,
+  send: () => Promise<T>,
+): Promise<T> {
+  const { control, path, url } = t.jwks();
+  const since = new Date().toISOString();
+  await control.setRoute(path, route);
+  const result = await send();
+  if ((await control.fetchesOf(path, since)).length === 0) {
+    breakTest(
+      "ERR_TARGET_PREREQUISITE",
+      `the target answered without fetching the changed key set at ${url} (it used cached keys), so this variation never reached it`,
+    );
+  }
+  return result;
 }
 
 /** An assertion of the URL client signed by `key` under its kid. */
@@ -117,8 +141,8 @@ test.describe("Client registered by JWKS URL", () => {
       spec(["BS-JWKS-04", "BS-ERR-03", "BS-ERR-07"]),
       async ({ t }) => {
         const client = await t.urlClient();
-        await serve(t, f.route);
-        await verify(clientAuthFailureChecks(await t.requestToken(client, client.assertion())));
+        const ex = await withFreshSet(t, f.route, () => t.requestToken(client, client.assertion()));
+        await verify(clientAuthFailureChecks(ex));
       },
     );
   }
@@ -129,14 +153,15 @@ test.describe("Client registered by JWKS URL", () => {
     async ({ t }) => {
       const client = await t.urlClient();
       const { path } = t.jwks();
-      await serve(t, { ...jwksRoute(publicJwks(client.keys)), delayMs: 2 * t.config.requestTimeoutMs });
-      let outcome: Awaited<ReturnType<typeof t.requestToken>> | string;
-      try {
-        outcome = await t.requestToken(client, client.assertion());
-      } catch (err) {
-        if (!(err instanceof HarnessError) || err.code !== "ERR_TARGET_TIMEOUT") throw err;
-        outcome = `no answer within ${t.config.requestTimeoutMs} ms while ${path} stalled`;
-      }
+      const stalled = { ...jwksRoute(publicJwks(client.keys)), delayMs: 2 * t.config.requestTimeoutMs };
+      const outcome = await withFreshSet(t, stalled, async () => {
+        try {
+          return await t.requestToken(client, client.assertion());
+        } catch (err) {
+          if (!(err instanceof HarnessError) || err.code !== "ERR_TARGET_TIMEOUT") throw err;
+          return `no answer within ${t.config.requestTimeoutMs} ms while ${path} stalled`;
+        }
+      });
       if (typeof outcome === "string") {
         const problem = outcome;
         await verify([
@@ -160,14 +185,12 @@ test.describe("Client registered by JWKS URL", () => {
       const { key: a } = await generateClientKey("ES384");
       const { key: b } = await generateClientKey("ES384");
       const kid = `duplicate-${a.kid.slice(0, 8)}`;
-      await serve(
-        t,
-        jwksRoute({
-          keys: [...client.keys.map((k) => k.publicJwk), { ...a.publicJwk, kid }, { ...b.publicJwk, kid }],
-        }),
-      );
+      const assertion = await assertionWith(t, { ...a, kid });
+      const route = jwksRoute({
+        keys: [...client.keys.map((k) => k.publicJwk), { ...a.publicJwk, kid }, { ...b.publicJwk, kid }],
+      });
       await verify(
-        clientAuthFailureChecks(await t.requestToken(client, await assertionWith(t, { ...a, kid }))),
+        clientAuthFailureChecks(await withFreshSet(t, route, () => t.requestToken(client, assertion))),
       );
     },
   );
@@ -179,21 +202,20 @@ test.describe("Client registered by JWKS URL", () => {
       const client = await t.urlClient();
       const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
       const kid = `p256-${freshJti().slice(0, 12)}`;
-      await serve(
-        t,
-        jwksRoute({
-          keys: [
-            ...client.keys.map((k) => k.publicJwk),
-            { ...publicKey.export({ format: "jwk" }), kid, use: "sig" },
-          ],
-        }),
-      );
+      const route = jwksRoute({
+        keys: [
+          ...client.keys.map((k) => k.publicJwk),
+          { ...publicKey.export({ format: "jwk" }), kid, use: "sig" },
+        ],
+      });
       const assertion = client.assertion(
         "ES384",
         withHeader("kid", kid),
         signedBy((input) => sign("sha384", input, { key: privateKey, dsaEncoding: "ieee-p1363" })),
       );
-      await verify(clientAuthFailureChecks(await t.requestToken(client, assertion)));
+      await verify(
+        clientAuthFailureChecks(await withFreshSet(t, route, () => t.requestToken(client, assertion))),
+      );
     },
   );
 
@@ -204,21 +226,20 @@ test.describe("Client registered by JWKS URL", () => {
       const client = await t.urlClient();
       const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 1024 });
       const kid = `rsa1024-${freshJti().slice(0, 12)}`;
-      await serve(
-        t,
-        jwksRoute({
-          keys: [
-            ...client.keys.map((k) => k.publicJwk),
-            { ...publicKey.export({ format: "jwk" }), kid, alg: "RS384", use: "sig" },
-          ],
-        }),
-      );
+      const route = jwksRoute({
+        keys: [
+          ...client.keys.map((k) => k.publicJwk),
+          { ...publicKey.export({ format: "jwk" }), kid, alg: "RS384", use: "sig" },
+        ],
+      });
       const assertion = client.assertion(
         "RS384",
         withHeader("kid", kid),
         signedBy(keySigner("RS384", privateKey)),
       );
-      await verify(clientAuthFailureChecks(await t.requestToken(client, assertion)));
+      await verify(
+        clientAuthFailureChecks(await withFreshSet(t, route, () => t.requestToken(client, assertion))),
+      );
     },
   );
 
@@ -228,11 +249,13 @@ test.describe("Client registered by JWKS URL", () => {
     async ({ t }) => {
       const client = await t.urlClient();
       const { key } = await generateClientKey("ES384");
-      await serve(
-        t,
-        jwksRoute({ keys: [...client.keys.map((k) => k.publicJwk), { ...key.publicJwk, use: "enc" }] }),
+      const route = jwksRoute({
+        keys: [...client.keys.map((k) => k.publicJwk), { ...key.publicJwk, use: "enc" }],
+      });
+      const assertion = await assertionWith(t, key);
+      await verify(
+        clientAuthFailureChecks(await withFreshSet(t, route, () => t.requestToken(client, assertion))),
       );
-      await verify(clientAuthFailureChecks(await t.requestToken(client, await assertionWith(t, key))));
     },
   );
 
@@ -241,17 +264,16 @@ test.describe("Client registered by JWKS URL", () => {
     spec(["BS-REG-05", "BS-TREQ-01"], { level: "SHOULD" }),
     async ({ t }) => {
       const client = await t.urlClient();
-      await serve(
-        t,
-        jwksRoute({
-          keys: [
-            { kty: "XYZ", kid: "junk" },
-            { kty: "RSA", kid: "half" },
-            ...client.keys.map((k) => k.publicJwk),
-          ],
-        }),
+      const route = jwksRoute({
+        keys: [
+          { kty: "XYZ", kid: "junk" },
+          { kty: "RSA", kid: "half" },
+          ...client.keys.map((k) => k.publicJwk),
+        ],
+      });
+      await verify(
+        tokenIssuedChecks(await withFreshSet(t, route, () => t.requestToken(client, client.assertion()))),
       );
-      await verify(tokenIssuedChecks(await t.requestToken(client, client.assertion())));
     },
   );
 

@@ -1,0 +1,106 @@
+/**
+ * Right about a server nobody here wrote: the whole suite runs against oidc-provider (OpenID Certified,
+ * configured as a SMART Backend Services server in fixtures/oidc-provider/) and every verdict must match
+ * fixtures/oidc-provider/expected-verdicts.json, where each deviation of that server is explained with the
+ * requirement it breaks. Tests not listed there must pass.
+ */
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect, test } from "@playwright/test";
+import { startOidcTarget } from "../../fixtures/oidc-provider/server.ts";
+import { generateClientKey, publicJwks } from "../keys.ts";
+import { makeLoopbackCertificate } from "./loopback-cert.ts";
+import { runSuite } from "./run-suite.ts";
+
+interface Expected {
+  readonly status: "failed" | "broken" | "skipped";
+  readonly requirements: readonly string[];
+  readonly why: string;
+}
+
+const EXPECTED = JSON.parse(
+  readFileSync(new URL("../../fixtures/oidc-provider/expected-verdicts.json", import.meta.url), "utf8"),
+) as Record<string, Expected>;
+
+/** A free loopback port for the JWKS URL the harness serves (the config must name it before the run). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const address = server.address();
+  await new Promise<void>((done) => server.close(() => done()));
+  if (typeof address !== "object" || !address) throw new Error("no port");
+  return address.port;
+}
+
+test("the suite's verdicts on oidc-provider are the expected ones, each deviation explained", async () => {
+  test.setTimeout(240_000);
+  const dir = await mkdtemp(join(tmpdir(), "smart-oidc-"));
+  const keySet = async (name: string) => {
+    const generated = await Promise.all([generateClientKey("RS384"), generateClientKey("ES384")]);
+    const path = join(dir, `${name}.private.jwks.json`);
+    await writeFile(path, JSON.stringify({ keys: generated.map((g) => g.privateJwk) }), { mode: 0o600 });
+    return { path, jwks: publicJwks(generated.map((g) => g.key)) };
+  };
+  const [inline, byUrl] = await Promise.all([keySet("inline"), keySet("url")]);
+  const jwksUrl = `http://127.0.0.1:${await freePort()}/jwks/url-client.json`;
+  const tls = makeLoopbackCertificate(dir);
+  const target = await startOidcTarget({
+    clients: [
+      { clientId: "oidc-inline-client", scope: "system/Patient.rs system/Observation.rs", jwks: inline.jwks },
+      { clientId: "oidc-url-client", scope: "system/*.rs", jwksUrl },
+    ],
+    tokenLifetimeSeconds: 10,
+    ...(tls ? { tls: { key: tls.key, cert: tls.cert } } : {}),
+  });
+  try {
+    const configPath = join(dir, "target.json");
+    await writeFile(
+      configPath,
+      JSON.stringify({
+        name: "oidc-provider",
+        fhirBaseUrl: target.fhirBaseUrl,
+        client: {
+          clientId: "oidc-inline-client",
+          privateJwksPath: inline.path,
+          scope: "system/Patient.rs system/Observation.rs",
+        },
+        jwksUrlClient: {
+          clientId: "oidc-url-client",
+          jwksUrl,
+          privateJwksPath: byUrl.path,
+          scope: "system/*.rs",
+        },
+        ...(tls ? { caFile: tls.certPath } : {}),
+      }),
+    );
+    const summary = await runSuite({ target: configPath, workers: 2 });
+    expect(summary.tests.length).toBeGreaterThan(150);
+    const differences: string[] = [];
+    for (const t of summary.tests) {
+      const want = Object.hasOwn(EXPECTED, t.title) ? EXPECTED[t.title]?.status : "passed";
+      if (t.status !== want) {
+        differences.push(
+          `${t.title}: expected ${want}, got ${t.status} ${(t.message ?? "").split("\n")[0] ?? ""}`,
+        );
+      }
+    }
+    const titles = new Set(summary.tests.map((t) => t.title));
+    for (const title of Object.keys(EXPECTED)) {
+      if (!titles.has(title)) differences.push(`${title}: listed in expected-verdicts.json but did not run`);
+    }
+    for (const [title, e] of Object.entries(EXPECTED)) {
+      if (e.status === "failed" && (e.requirements.length === 0 || e.why.length < 20)) {
+        differences.push(`${title}: an expected failure needs its requirement ids and an explanation`);
+      }
+    }
+    expect(differences, "verdicts that differ from fixtures/oidc-provider/expected-verdicts.json").toEqual(
+      [],
+    );
+  } finally {
+    await target.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
