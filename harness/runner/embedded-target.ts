@@ -1,9 +1,10 @@
 /**
  * The embedded reference target as the runner starts it: once per run in global setup, and, for the
- * detection matrix, once per seeded fault inside the worker of that fault's project (a "twin" of the
+ * detection matrix, once per seeded fault in each worker of that fault's project (a "twin" of the
  * run's target, registered with the same clients and keys, whose URL client reads its JWKS from a path of
  * its own on the run's JWKS host, so twins running side by side never see each other's key changes).
  */
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { isFault, type Fault } from "../../fixtures/reference-server/options.ts";
 import { startReferenceServer, type ReferenceServer } from "../../fixtures/reference-server/server.ts";
@@ -68,7 +69,8 @@ export async function startFaultyTwin(
     );
   }
   const control = new JwksControl(urlClient.controlUrl, new URL(urlClient.controlUrl).origin);
-  const path = `/jwks/twin/${fault}/url-client.json`;
+  // One path per twin: a fault's project may run two workers, each with its own twin, side by side.
+  const path = `/jwks/twin/${fault}/${randomUUID()}/url-client.json`;
   const urlKeys = await loadPrivateJwks(urlClient.privateJwksPath, "jwksUrlClient.privateJwksPath");
   await control.setRoute(path, jwksRoute(publicJwks(urlKeys)));
   const jwksUrl = `${control.origin}${path}`;
