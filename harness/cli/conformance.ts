@@ -32,6 +32,36 @@ Options:
 
 Exit status: 0 no SHALL failure, 1 a SHALL test failed, 2 the target could not be judged.`;
 
+/** The report's environment panel: what was tested, with what, and how far the target's clock is off. */
+function writeEnvironment(resultsDir: string, summary: Summary): void {
+  if (!existsSync(resultsDir)) return;
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version?: string;
+  };
+  const entries: [string, string][] = [
+    ["Target", summary.target],
+    ["FHIR base URL", summary.fhirBaseUrl ?? "unknown"],
+    ["Suite version", pkg.version ?? "unknown"],
+    ["Node.js", process.version],
+    [
+      "Clock skew",
+      summary.clockSkewSeconds === undefined
+        ? "unknown (no Date header)"
+        : `${summary.clockSkewSeconds} s (target minus harness, from the Date header)`,
+    ],
+    ["Run status", summary.runStatus],
+  ];
+  const escape = (text: string) =>
+    text
+      .replace(/\\/g, "\\\\")
+      .replace(/([=:])/g, "\\$1")
+      .replace(/\n/g, " ");
+  writeFileSync(
+    join(resultsDir, "environment.properties"),
+    `${entries.map(([k, v]) => `${escape(k).replace(/ /g, "\\ ")}=${escape(v)}`).join("\n")}\n`,
+  );
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -88,6 +118,7 @@ async function main(): Promise<number> {
   writeFileSync(join(reports, "requirements.csv"), requirementsCsv(rows));
   const table = join(reports, "requirements.md");
   writeFileSync(table, requirementsMarkdown(rows, summary));
+  writeEnvironment(join(reports, "allure-results"), summary);
   const index = generateHtmlReport(reports, [table]);
   const { passed, failed, skipped, broken } = summary.totals;
   const byLevel = Object.entries(summary.failedByLevel)

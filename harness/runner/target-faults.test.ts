@@ -142,3 +142,34 @@ test("a target nobody listens at stops the run before any test, with exit status
   expect(output).toContain("The target could not be reached, so no test was run.");
   expect(output).not.toMatch(/\d+ passed/);
 });
+
+test("the whole-run timeout ends a run against a target that stalls every request", async () => {
+  const { proxy, close } = await behindProxy(
+    "stall",
+    (_method, path) => !path.endsWith("/.well-known/smart-configuration"),
+  );
+  const started = Date.now();
+  try {
+    const path = join(dir, "whole-run-timeout.json");
+    await writeFile(
+      path,
+      JSON.stringify({
+        fhirBaseUrl: `${proxy.origin}/fhir`,
+        tokenEndpoint: `${proxy.origin}/auth/token`,
+        client: { clientId: "proxied-client", privateJwksPath: keysPath, scope: "system/Patient.rs" },
+        requestTimeoutMs: 60_000, // longer than the run may last: only the run timeout can end it
+      }),
+    );
+    const summary = await runSuite({
+      target: path,
+      grep: AFFECTED,
+      workers: 2,
+      env: { SMART_RUN_TIMEOUT_SECONDS: "6" },
+    });
+    expect(summary.runStatus).toBe("timedout");
+    expect(summary.tests.filter((t) => t.status === "passed" || t.status === "failed")).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  } finally {
+    await close();
+  }
+});
