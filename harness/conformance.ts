@@ -14,7 +14,7 @@ import type { Dispatcher } from "undici";
 import { HttpClient, jsonBody, targetDispatcher, type Exchange, type FormParams } from "./http.ts";
 import { JwksControl } from "./jwks-control.ts";
 import { loadPrivateJwks, type ClientKey, type SigningAlg } from "./keys.ts";
-import { Redactor, renderExchange } from "./redact.ts";
+import { decodedAssertion, Redactor, renderExchange } from "./redact.ts";
 import {
   isRequirementId,
   requirements,
@@ -297,7 +297,15 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     const redactor = new Redactor();
     for (const ex of http.exchanges) redactor.learn(ex);
     for (const [i, ex] of http.exchanges.entries()) {
-      await testInfo.attach(`${String(i + 1).padStart(2, "0")} ${ex.label}: HTTP ${ex.response.status}`, {
+      const n = String(i + 1).padStart(2, "0");
+      const decoded = decodedAssertion(ex);
+      if (decoded) {
+        await testInfo.attach(`${n} assertion: decoded header and claims`, {
+          body: decoded,
+          contentType: "application/json",
+        });
+      }
+      await testInfo.attach(`${n} ${ex.label}: HTTP ${ex.response.status}`, {
         body: renderExchange(ex, redactor),
         contentType: "text/plain",
       });

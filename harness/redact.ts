@@ -132,3 +132,33 @@ export function curlLine(req: RecordedRequest): string {
   if (req.body !== undefined) parts.push("--data-raw", shellQuote(req.body));
   return parts.join(" ");
 }
+
+/**
+ * The client assertion an exchange sent, decoded for a reader: its JOSE header and claims (neither is a
+ * secret) and the length of the signature it carried; undefined when it sent none or it is not a JWS.
+ */
+export function decodedAssertion(exchange: Exchange): string | undefined {
+  const { body } = exchange.request;
+  const sent =
+    new URLSearchParams(body ?? "").get("client_assertion") ?? jsonMembers(body, ["client_assertion"])[0];
+  if (!sent) return undefined;
+  const parts = sent.split(".");
+  const decode = (segment: string | undefined): unknown => {
+    try {
+      return JSON.parse(Buffer.from(segment ?? "", "base64url").toString("utf8")) as unknown;
+    } catch {
+      return `(not base64url JSON: ${(segment ?? "").length} characters)`;
+    }
+  };
+  if (parts.length < 2) return undefined;
+  return JSON.stringify(
+    {
+      header: decode(parts[0]),
+      claims: decode(parts[1]),
+      signature:
+        parts.length === 3 ? `${parts[2]?.length ?? 0} characters (not shown)` : `${parts.length} segments`,
+    },
+    null,
+    2,
+  );
+}

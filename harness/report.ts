@@ -9,6 +9,41 @@ import { HarnessError } from "./errors.ts";
 
 const ANALYTICS = /<script[^>]*googletagmanager[^>]*><\/script>\s*<script>[\s\S]*?gtag\([\s\S]*?<\/script>/g;
 
+/**
+ * The report's categories, first match wins: a vendor sees spec failures by level, and never mistakes a
+ * network problem, a refused prerequisite or a bad config for one.
+ */
+export const REPORT_CATEGORIES = [
+  {
+    id: "shall-violation",
+    name: "SHALL violation",
+    matchers: { statuses: ["failed"], labels: { level: "^SHALL$" } },
+  },
+  {
+    id: "should-finding",
+    name: "SHOULD finding",
+    matchers: { statuses: ["failed"], labels: { level: "^(SHOULD|MAY)$" } },
+  },
+  {
+    id: "target-unreachable",
+    name: "Target unreachable or timed out",
+    matchers: {
+      statuses: ["broken", "failed", "skipped"],
+      message: "\\[ERR_TARGET_(UNREACHABLE|TIMEOUT)\\]",
+    },
+  },
+  {
+    id: "target-prerequisite",
+    name: "Target refused a step the test needs",
+    matchers: { statuses: ["broken", "failed", "skipped"], message: "\\[ERR_TARGET_PREREQUISITE\\]" },
+  },
+  {
+    id: "harness-error",
+    name: "Harness or config error",
+    matchers: { statuses: ["broken", "failed", "skipped"], message: "\\[ERR_HARNESS_[A-Z_]+\\]" },
+  },
+] as const;
+
 export function stripAnalytics(html: string): string {
   return html.replace(ANALYTICS, "");
 }
@@ -31,6 +66,7 @@ export function generateHtmlReport(reportsDir: string, globalAttachments: readon
     JSON.stringify({
       name: "SMART Backend Services conformance",
       globalAttachments,
+      categories: REPORT_CATEGORIES,
       plugins: {
         awesome: {
           options: {
