@@ -13,6 +13,7 @@ import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadTargetConfig } from "../config.ts";
 import { HarnessError } from "../errors.ts";
+import { compareWithBaseline, describeComparison, exitStatus, FAIL_ON, isFailOn, junitXml } from "../gate.ts";
 import { generateHtmlReport } from "../report.ts";
 import { requirementRows, requirementsCsv, requirementsMarkdown } from "../requirement-table.ts";
 import { reportsDir } from "../runner/paths.ts";
@@ -28,9 +29,15 @@ Options:
   --grep <pattern>  run only tests whose title matches
   --workers <n>     parallel workers (default 2)
   --run-timeout <s> whole-run timeout in seconds (default: the config's runTimeoutSeconds, else 1800)
+  --fail-on <level> shall (default): exit 1 when a SHALL test failed; should: also when a SHOULD or MAY
+                    test failed; never: findings never fail the run (exit 2 still means "could not judge")
+  --baseline <file> an earlier summary.json: prints and records (reports/baseline-comparison.json) the
+                    regressions and fixes since that run
   -h, --help        this text
 
-Exit status: 0 no SHALL failure, 1 a SHALL test failed, 2 the target could not be judged.`;
+Outputs: reports/summary.json, reports/junit.xml, reports/requirements.csv, reports/allure-report/.
+Exit status: 0 nothing at the --fail-on level failed; 1 something did; 2 the target could not be
+judged (bad config, unreachable, a test broken, the run timed out) and nothing at the level failed.`;
 
 /** The report's environment panel: what was tested, with what, and how far the target's clock is off. */
 function writeEnvironment(resultsDir: string, summary: Summary): void {
@@ -69,12 +76,29 @@ async function main(): Promise<number> {
       grep: { type: "string" },
       workers: { type: "string" },
       "run-timeout": { type: "string" },
+      "fail-on": { type: "string", default: "shall" },
+      baseline: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) {
     console.log(HELP);
     return 0;
+  }
+  const failOn = values["fail-on"];
+  if (!isFailOn(failOn)) {
+    console.error(`--fail-on: "${failOn}" is not one of ${FAIL_ON.join(", ")}`);
+    return 2;
+  }
+  let baseline: Summary | undefined;
+  if (values.baseline) {
+    try {
+      baseline = JSON.parse(readFileSync(values.baseline, "utf8")) as Summary;
+      if (!Array.isArray(baseline.tests)) throw new Error("it has no tests array");
+    } catch (err) {
+      console.error(`--baseline: ${values.baseline} is not a summary.json (${(err as Error).message})`);
+      return 2;
+    }
   }
   const env = { ...process.env };
   if (values.target) env.SMART_TARGET = resolve(values.target);
@@ -98,7 +122,8 @@ async function main(): Promise<number> {
   const reports = reportsDir();
   for (const dir of ["allure-results", "allure-report"])
     rmSync(join(reports, dir), { recursive: true, force: true });
-  rmSync(join(reports, "summary.json"), { force: true });
+  for (const file of ["summary.json", "junit.xml", "baseline-comparison.json"])
+    rmSync(join(reports, file), { force: true });
 
   const args = ["test", ...(values.grep ? ["--grep", values.grep] : [])];
   const run = spawnSync(resolve("node_modules", ".bin", "playwright"), args, { stdio: "inherit", env });
@@ -132,19 +157,23 @@ async function main(): Promise<number> {
   console.log(
     `Summary: ${relative(process.cwd(), summaryPath)}  (per requirement: ${relative(process.cwd(), join(reports, "requirements.csv"))})`,
   );
+  writeFileSync(join(reports, "junit.xml"), junitXml(summary));
+  if (baseline) {
+    const comparison = compareWithBaseline(baseline, summary);
+    writeFileSync(join(reports, "baseline-comparison.json"), `${JSON.stringify(comparison, null, 2)}\n`);
+    console.log(`\n${describeComparison(comparison)}`);
+  }
   if (summary.runStatus === "timedout") {
     console.error(
       `\nThe run timed out (${env.SMART_RUN_TIMEOUT_SECONDS ?? 1800} s): tests that did not finish are broken or absent.`,
     );
-    return 2;
   }
   if (summary.clockSkewSeconds !== undefined && Math.abs(summary.clockSkewSeconds) > 5) {
     console.log(
       `Clock skew: the target's clock is ${summary.clockSkewSeconds} s off ours (from its Date header)`,
     );
   }
-  if (broken > 0) return 2;
-  return (summary.failedByLevel.SHALL ?? 0) > 0 ? 1 : 0;
+  return exitStatus(summary, failOn);
 }
 
 process.exitCode = await main();
