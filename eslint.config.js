@@ -3,7 +3,16 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "reports/", "test-results/", "playwright-report/", ".reference-server/"] },
+  {
+    ignores: [
+      "node_modules/",
+      "reports/",
+      "test-results/",
+      "playwright-report/",
+      ".reference-server/",
+      ".oidc-provider/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -23,5 +32,10 @@ export default tseslint.config(
   {
     files: ["**/*.js", "**/*.mjs"],
     extends: [tseslint.configs.disableTypeChecked],
+  },
+  {
+    // Plain Node scripts (the bin entry): Node's globals.
+    files: ["bin/**/*.js"],
+    languageOptions: { globals: { process: "readonly", URL: "readonly", console: "readonly" } },
   },
 );
