@@ -1,0 +1,47 @@
+/** The smart-conformance command dispatches to its subcommands, each with --help, and refuses unknown ones. */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect, test } from "@playwright/test";
+
+function cli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): { status: number | null; output: string } {
+  const run = spawnSync(process.execPath, ["bin/smart-conformance.js", ...args], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    timeout: 30_000,
+  });
+  return { status: run.status, output: `${run.stdout}${run.stderr}` };
+}
+
+test("every command answers --help, and an unknown command is refused with the list", () => {
+  expect(cli(["--help"])).toMatchObject({
+    status: 0,
+    output: expect.stringContaining("Commands:"),
+  });
+  for (const [command, text] of [
+    ["run", "--fail-on"],
+    ["keys", "--out"],
+    ["report", "generate"],
+  ] as const) {
+    const { status, output } = cli([command, "--help"]);
+    expect(status, output).toBe(0);
+    expect(output).toContain(text);
+  }
+  const unknown = cli(["frobnicate"]);
+  expect(unknown.status).toBe(2);
+  expect(unknown.output).toContain('unknown command "frobnicate"');
+});
+
+test("report open says where the report is, or that there is none yet", () => {
+  const empty = mkdtempSync(join(tmpdir(), "smart-cli-"));
+  const none = cli(["report", "open"], { SMART_REPORTS_DIR: empty });
+  expect(none.status).toBe(2);
+  expect(none.output).toContain("does not exist");
+  const run = cli(["run", "--fail-on", "sometimes"]);
+  expect(run.status).toBe(2);
+  expect(run.output).toContain('--fail-on: "sometimes" is not one of shall, should, never');
+});
