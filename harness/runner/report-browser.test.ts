@@ -125,8 +125,9 @@ test("the HTML report renders in Chromium: tree, failing test, attachments, requ
         await expect(leaf).toBeVisible();
         await expect(leaf.getByTestId("tree-leaf-status-failed")).toBeVisible();
       }
-      // A collapsed area opens on click and shows its passing tests.
+      // A collapsed area opens on click, then its describe block, and shows the passing tests.
       await section("Discovery").click();
+      await section("SMART configuration document").click();
       const passed = page.getByTestId("tree-leaf").filter({ hasText: "names an absolute token_endpoint" });
       await expect(passed.getByTestId("tree-leaf-status-passed")).toBeVisible();
     });
@@ -136,14 +137,18 @@ test("the HTML report renders in Chromium: tree, failing test, attachments, requ
       await expect(page.getByTestId("test-result-info-title")).toHaveText(OPENED);
       await expect(page.getByTestId("test-result-status-failed")).toBeVisible();
       await expect(page.getByText("Category: SHALL violation")).toBeVisible();
-      const error = page.getByTestId("test-result-error-message");
+      // The test's own error comes first; each failing step repeats its line of it further down.
+      const error = page.getByTestId("test-result-error-message").first();
       await expect(error).toBeVisible();
-      // Each failing check says what the spec expects and what came back.
+      // Each failing check says what the spec expects and what came back; all of them are shown.
       await expect(error).toContainText(/expected error=invalid_client; got HTTP 200 with an access_token/);
       await expect(error).toContainText(
         /expected HTTP status 400 \(or 401 for invalid_client\); got HTTP 200/,
       );
       for (const line of (opened?.message ?? "").split("\n")) await expect(error).toContainText(line);
+      await expect(
+        page.getByTestId("test-result-steps-root").getByTestId("test-result-error-message").first(),
+      ).toContainText(/expected .+; got HTTP 200/);
 
       const links = page.getByTestId("test-result-meta-links");
       for (const id of ["BS-AUD-01", "BS-ERR-03"] satisfies RequirementId[]) {
@@ -168,8 +173,12 @@ test("the HTML report renders in Chromium: tree, failing test, attachments, requ
           has: page.getByTestId("test-result-attachment-header").filter({ hasText: name }),
         });
       const exchange = attachment(/\d\d token request: HTTP 200/);
+      const decoded = attachment(/\d\d assertion: decoded header and claims/);
       await expect(exchange).toHaveCount(1);
-      await expect(attachment(/\d\d assertion: decoded header and claims/)).toHaveCount(1);
+      await expect(decoded).toHaveCount(1);
+
+      await decoded.getByTestId("test-result-attachment-header").click();
+      await expect(decoded.getByTestId("code-attachment-content")).toContainText(/"claims":\s*\{/);
 
       await exchange.getByTestId("test-result-attachment-header").click();
       const content = exchange.getByTestId("code-attachment-content");
