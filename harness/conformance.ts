@@ -23,6 +23,7 @@ import {
   type RequirementId,
 } from "./requirements.ts";
 import type { FaultyTwin } from "./runner/embedded-target.ts";
+import { profileLevel } from "./profiles.ts";
 import { readRunState, type RunState } from "./runner/run-state.ts";
 
 /** What a worker knows about the target: its config, run state and (once fetched) discovery document. */
@@ -357,7 +358,7 @@ export function spec(
   ids: readonly [RequirementId, ...RequirementId[]],
   options: { level?: Level; slow?: boolean } = {},
 ): TestDetails {
-  const level = options.level ?? strongestLevel(ids);
+  const level = profileLevel(ids, options.level ?? strongestLevel(ids));
   return {
     tag: [...ids.map((id) => `@${id}`), ...(options.slow ? [SLOW_TAG] : [])],
     annotation: [

@@ -17,12 +17,12 @@ export const REPORT_CATEGORIES = [
   {
     id: "shall-violation",
     name: "SHALL violation",
-    matchers: { statuses: ["failed"], labels: { level: "^SHALL$" } },
+    matchers: { statuses: ["failed"], labels: { finding: "^SHALL$" } },
   },
   {
     id: "should-finding",
     name: "SHOULD finding",
-    matchers: { statuses: ["failed"], labels: { level: "^(SHOULD|MAY)$" } },
+    matchers: { statuses: ["failed"], labels: { finding: "^(SHOULD|MAY)$" } },
   },
   {
     id: "target-unreachable",

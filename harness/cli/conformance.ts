@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 import { loadTargetConfig } from "../config.ts";
 import { HarnessError } from "../errors.ts";
 import { compareWithBaseline, describeComparison, exitStatus, FAIL_ON, isFailOn, junitXml } from "../gate.ts";
+import { DEFAULT_PROFILE, isProfileName, PROFILE_ENV, PROFILES } from "../profiles.ts";
 import { generateHtmlReport } from "../report.ts";
 import { requirementRows, requirementsCsv, requirementsMarkdown } from "../requirement-table.ts";
 import { reportsDir } from "../runner/paths.ts";
@@ -29,6 +30,7 @@ Options:
   --grep <pattern>  run only tests whose title matches
   --workers <n>     parallel workers (default 2)
   --run-timeout <s> whole-run timeout in seconds (default: the config's runTimeoutSeconds, else 1800)
+  --profile <name>  how ambiguities are judged: smart-v2 (default), strict, interop (see harness/profiles.ts)
   --fail-on <level> shall (default): exit 1 when a SHALL test failed; should: also when a SHOULD or MAY
                     test failed; never: findings never fail the run (exit 2 still means "could not judge")
   --baseline <file> an earlier summary.json: prints and records (reports/baseline-comparison.json) the
@@ -49,6 +51,7 @@ function writeEnvironment(resultsDir: string, summary: Summary): void {
     ["Target", summary.target],
     ["FHIR base URL", summary.fhirBaseUrl ?? "unknown"],
     ["Suite version", pkg.version ?? "unknown"],
+    ["Profile", summary.profile ?? DEFAULT_PROFILE],
     ["Node.js", process.version],
     [
       "Clock skew",
@@ -77,6 +80,7 @@ async function main(): Promise<number> {
       workers: { type: "string" },
       "run-timeout": { type: "string" },
       "fail-on": { type: "string", default: "shall" },
+      profile: { type: "string", default: DEFAULT_PROFILE },
       baseline: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -100,7 +104,12 @@ async function main(): Promise<number> {
       return 2;
     }
   }
-  const env = { ...process.env };
+  const profile = values.profile;
+  if (!isProfileName(profile)) {
+    console.error(`--profile: "${profile}" is not one of ${Object.keys(PROFILES).join(", ")}`);
+    return 2;
+  }
+  const env: NodeJS.ProcessEnv = { ...process.env, [PROFILE_ENV]: profile };
   if (values.target) env.SMART_TARGET = resolve(values.target);
   if (values.workers) env.SMART_WORKERS = values.workers;
   // A bad config stops here, before Playwright starts, with one line per problem naming the field.
@@ -150,6 +159,7 @@ async function main(): Promise<number> {
     .map(([level, n]) => `${n} ${level}`)
     .join(", ");
   console.log(`\nTarget: ${summary.target}${summary.fhirBaseUrl ? ` (${summary.fhirBaseUrl})` : ""}`);
+  console.log(`Profile: ${profile}`);
   console.log(
     `Result: ${passed} passed, ${failed} failed${byLevel ? ` (${byLevel})` : ""}, ${skipped} skipped, ${broken} broken`,
   );

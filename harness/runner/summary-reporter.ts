@@ -14,8 +14,9 @@ import type {
   TestError,
   TestResult,
 } from "@playwright/test/reporter";
-import { VERDICT_ANNOTATION } from "../checks.ts";
+import { FINDING_ANNOTATION, VERDICT_ANNOTATION } from "../checks.ts";
 import { isBrokenMessage } from "../errors.ts";
+import { activeProfile } from "../profiles.ts";
 import { readRunInfo } from "./run-state.ts";
 import { reportsDir } from "./paths.ts";
 
@@ -40,6 +41,8 @@ export interface Summary {
   readonly fhirBaseUrl?: string;
   readonly embedded: boolean;
   readonly faults: readonly string[];
+  /** The profile the run was judged under (see harness/profiles.ts). */
+  readonly profile?: string;
   /** The target's clock minus ours, in seconds, from its Date header (absent when it sends none). */
   readonly clockSkewSeconds?: number;
   /** How the run ended: "timedout" when the whole-run timeout expired (tests that did not run are absent). */
@@ -91,6 +94,10 @@ function statusOf(result: TestResult): TestStatus {
   return isBrokenMessage(result.error?.message) ? "broken" : "failed";
 }
 
+function annotationOf(result: TestResult, type: string): string | undefined {
+  return result.annotations.find((a) => a.type === type)?.description;
+}
+
 function annotation(test: TestCase, type: string): string[] {
   return test.annotations.filter((a) => a.type === type).map((a) => a.description ?? "");
 }
@@ -124,7 +131,11 @@ export default class SummaryReporter implements Reporter {
         ...(project ? { project } : {}),
         area: annotation(test, "area")[0] ?? "Other",
         requirements: annotation(test, "requirement"),
-        level: annotation(test, "level")[0] ?? "SHALL",
+        // A failure a profile judged weaker than the test's level counts at that weaker level.
+        level:
+          (status === "failed" ? annotationOf(result, FINDING_ANNOTATION) : undefined) ??
+          annotation(test, "level")[0] ??
+          "SHALL",
         tags: test.tags,
         status,
         durationMs: result.duration,
@@ -144,6 +155,7 @@ export default class SummaryReporter implements Reporter {
       ...(info ? { fhirBaseUrl: info.fhirBaseUrl } : {}),
       embedded: info?.embedded ?? false,
       faults: info?.faults ?? [],
+      profile: activeProfile().name,
       ...(info?.clockSkewSeconds !== undefined ? { clockSkewSeconds: info.clockSkewSeconds } : {}),
       runStatus: result.status,
       errors: this.errors,

@@ -132,6 +132,7 @@ const checks: readonly {
     check: (ex) => ({
       rule: "RFC 6749 §5.1",
       expectation: "Pragma: no-cache",
+      ambiguity: "AMB-15",
       evaluate: () => {
         const value = header(ex, "pragma");
         return value !== undefined && /no-cache/i.test(value)

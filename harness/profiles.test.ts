@@ -1,0 +1,55 @@
+/**
+ * Profiles change how ambiguities are judged, and nothing else: under interop a wrong error code for a
+ * client-authentication failure is a SHOULD finding, but accepting the assertion is still a SHALL
+ * violation; under strict, typ checking is a SHALL.
+ */
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect, test } from "@playwright/test";
+import { runConformanceCli } from "./runner/run-suite.ts";
+import type { Summary } from "./runner/summary-reporter.ts";
+
+test("interop softens AMB-02 to a SHOULD finding, strict hardens typ, and neither excuses acceptance", async () => {
+  test.setTimeout(180_000);
+  const dir = await mkdtemp(join(tmpdir(), "smart-profiles-"));
+  try {
+    const run = async (name: string, fault: string, grep: string, profile?: string) => {
+      const reports = join(dir, name);
+      const { status, output } = await runConformanceCli(
+        ["--grep", grep, ...(profile ? ["--profile", profile] : [])],
+        { SMART_REPORTS_DIR: reports, SMART_REFERENCE_FAULTS: fault, SMART_QUIET: "1" },
+      );
+      const summary = JSON.parse(await readFile(join(reports, "summary.json"), "utf8")) as Summary;
+      return { status, output, summary };
+    };
+    const noAud = "rejects a client assertion without aud";
+    const typ = "rejects an assertion typed as an access token";
+    const [grantDefault, grantInterop, acceptInterop, typDefault, typStrict] = await Promise.all([
+      run("grant-default", "invalid-grant-for-auth-failures", noAud),
+      run("grant-interop", "invalid-grant-for-auth-failures", noAud, "interop"),
+      run("accept-interop", "skip-aud-check", noAud, "interop"),
+      run("typ-default", "ignore-typ", typ),
+      run("typ-strict", "ignore-typ", typ, "strict"),
+    ]);
+    expect(grantDefault.status, grantDefault.output).toBe(1);
+    expect(grantDefault.summary.failedByLevel).toEqual({ SHALL: 1 });
+
+    expect(grantInterop.status, grantInterop.output).toBe(0);
+    expect(grantInterop.summary.profile).toBe("interop");
+    expect(grantInterop.summary.failedByLevel).toEqual({ SHOULD: 1 });
+    expect(grantInterop.summary.tests[0]?.message).toContain(
+      "a SHOULD finding under the interop profile: AMB-02",
+    );
+
+    expect(acceptInterop.status, acceptInterop.output).toBe(1);
+    expect(acceptInterop.summary.failedByLevel).toEqual({ SHALL: 1 });
+
+    expect(typDefault.status, typDefault.output).toBe(0);
+    expect(typDefault.summary.failedByLevel).toEqual({ SHOULD: 1 });
+    expect(typStrict.status, typStrict.output).toBe(1);
+    expect(typStrict.summary.failedByLevel).toEqual({ SHALL: 1 });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

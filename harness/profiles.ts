@@ -1,0 +1,65 @@
+/**
+ * Profiles: how severely the suite reads the spec where the catalog records an ambiguity (§17). The
+ * default, smart-v2, keeps the catalog's levels. strict reads RFC and IG text literally: typ, jku fetching
+ * and the 401 challenge become SHALL. interop judges the traps real servers commonly fall into as SHOULD
+ * findings: another error code than invalid_client for a client-authentication failure (AMB-02) and a
+ * missing Pragma header (AMB-15) — the request must still be refused, the response still uncacheable.
+ * Chosen with --profile (SMART_PROFILE); read when test files load, so levels are fixed for a run.
+ */
+import type { Level, RequirementId } from "./requirements.ts";
+
+export type AmbiguityId = "AMB-02" | "AMB-15";
+
+export interface Profile {
+  readonly description: string;
+  /** Tests naming one of these requirement ids are judged SHALL whatever their declared level. */
+  readonly shall: readonly RequirementId[];
+  /** A failed check tagged with one of these ambiguities is a SHOULD finding, not a SHALL violation. */
+  readonly soften: readonly AmbiguityId[];
+}
+
+export const PROFILES = {
+  "smart-v2": {
+    description: "SMART App Launch 2.x Backend Services with the catalog's levels (default)",
+    shall: [],
+    soften: [],
+  },
+  strict: {
+    description:
+      "the literal reading: typ checking (BS-JWTH-02), never fetching an unregistered jku (BS-JKU-02) and a challenge on every 401 (BS-ERR-04) are SHALL",
+    shall: ["BS-JWTH-02", "BS-JKU-02", "BS-ERR-04"],
+    soften: [],
+  },
+  interop: {
+    description:
+      "what interoperates: another error code than invalid_client for a client-authentication failure (AMB-02) and a missing Pragma: no-cache (AMB-15) are SHOULD findings",
+    shall: [],
+    soften: ["AMB-02", "AMB-15"],
+  },
+} as const satisfies Record<string, Profile>;
+
+export type ProfileName = keyof typeof PROFILES;
+export const DEFAULT_PROFILE: ProfileName = "smart-v2";
+export const PROFILE_ENV = "SMART_PROFILE";
+
+export function isProfileName(value: string): value is ProfileName {
+  return Object.hasOwn(PROFILES, value);
+}
+
+/** The profile of this run (SMART_PROFILE, default smart-v2); an unknown name is refused by the CLI first. */
+export function activeProfile(): { name: ProfileName; profile: Profile } {
+  const name = process.env[PROFILE_ENV] ?? DEFAULT_PROFILE;
+  const key: ProfileName = isProfileName(name) ? name : DEFAULT_PROFILE;
+  return { name: key, profile: PROFILES[key] };
+}
+
+/** The level a test is judged at under the active profile. */
+export function profileLevel(ids: readonly RequirementId[], declared: Level): Level {
+  const { profile } = activeProfile();
+  return ids.some((id) => profile.shall.includes(id)) ? "SHALL" : declared;
+}
+
+/** True when a failed check tagged with `ambiguity` counts as a SHOULD finding under the active profile. */
+export function softened(ambiguity: AmbiguityId | undefined): boolean {
+  return ambiguity !== undefined && activeProfile().profile.soften.includes(ambiguity);
+}
