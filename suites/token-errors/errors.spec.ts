@@ -150,6 +150,37 @@ test.describe("Token endpoint robustness", () => {
     },
   );
 
+  // JavaScript servers that look actions up with `in` on a plain object find Object.prototype's members.
+  for (const scope of ["system/Patient.constructor"]) {
+    test(
+      `answers the scope ${scope} (an object prototype member) without a 5xx or a grant`,
+      spec(["BS-ERR-07", "BS-SCOPE-05"]),
+      async ({ t }) => {
+        const client = await t.client();
+        const ex = await t.requestToken(client, client.assertion(), scope);
+        const granted = responseObject(ex)?.scope;
+        const issued = ex.response.status === 200 && typeof responseObject(ex)?.access_token === "string";
+        await verify(
+          issued
+            ? [
+                {
+                  rule: "SMART scopes (undefined permissions grant nothing)",
+                  expectation: `no scope granted for "${scope}"`,
+                  evaluate: () =>
+                    typeof granted === "string" && granted.split(" ").includes(scope)
+                      ? `the token response grants "${granted}"`
+                      : undefined,
+                },
+              ]
+            : oauthErrorChecks(ex, {
+                codes: ["invalid_scope", "invalid_request"],
+                rule: "RFC 6749 §5.2",
+              }),
+        );
+      },
+    );
+  }
+
   test(
     "answers a header that decodes to invalid UTF-8 with a 4xx OAuth error",
     spec(["BS-ERR-07", "BS-JWTH-03"]),
