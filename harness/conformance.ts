@@ -14,7 +14,7 @@ import type { Dispatcher } from "undici";
 import { HttpClient, jsonBody, targetDispatcher, type Exchange, type FormParams } from "./http.ts";
 import { JwksControl } from "./jwks-control.ts";
 import { loadPrivateJwks, type ClientKey, type SigningAlg } from "./keys.ts";
-import { decodedAssertion, Redactor, renderExchange } from "./redact.ts";
+import { decodedAssertion, Redactor, renderExchange, shorten } from "./redact.ts";
 import {
   isRequirementId,
   requirements,
@@ -23,7 +23,7 @@ import {
   type RequirementId,
 } from "./requirements.ts";
 import type { FaultyTwin } from "./runner/embedded-target.ts";
-import { profileLevel } from "./profiles.ts";
+import { activeProfile, profileLevel } from "./profiles.ts";
 import { readRunState, type RunState } from "./runner/run-state.ts";
 
 /** What a worker knows about the target: its config, run state and (once fetched) discovery document. */
@@ -242,6 +242,27 @@ export class ConformanceContext {
   }
 }
 
+/** Annotation with the status and JSON body of a test's last response (g10-dry-run: what Inferno would see). */
+export const OBSERVED_ANNOTATION = "observed";
+
+function recordObserved(testInfo: TestInfo, last: Exchange | undefined): void {
+  if (!last) return;
+  const body = jsonBody(last);
+  const shown =
+    typeof body === "object" && body !== null && !Array.isArray(body)
+      ? Object.fromEntries(
+          Object.entries(body).map(([k, v]) => [
+            k,
+            k.endsWith("_token") && typeof v === "string" ? shorten(v) : v,
+          ]),
+        )
+      : body;
+  testInfo.annotations.push({
+    type: OBSERVED_ANNOTATION,
+    description: JSON.stringify({ status: last.response.status, body: shown ?? null }),
+  });
+}
+
 /** Detection runs (verdicts recorded, not thrown) need neither report labels nor attachments. */
 function leanRun(): boolean {
   return process.env[VERDICTS_ENV] === "record";
@@ -294,6 +315,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       ...(target.dispatcher ? { dispatcher: target.dispatcher } : {}),
     });
     await use(http);
+    if (activeProfile().name === "g10-dry-run") recordObserved(testInfo, http.exchanges.at(-1));
     if (leanRun()) return;
     const redactor = new Redactor();
     for (const ex of http.exchanges) redactor.learn(ex);

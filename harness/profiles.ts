@@ -4,6 +4,7 @@
  * and the 401 challenge become SHALL. interop judges the traps real servers commonly fall into as SHOULD
  * findings: another error code than invalid_client for a client-authentication failure (AMB-02) and a
  * missing Pragma header (AMB-15) — the request must still be refused, the response still uncacheable.
+ * g10-dry-run judges like smart-v2 and also records what each test observed, for the Inferno table.
  * Chosen with --profile (SMART_PROFILE); read when test files load, so levels are fixed for a run.
  */
 import type { Level, RequirementId } from "./requirements.ts";
@@ -35,6 +36,12 @@ export const PROFILES = {
       "what interoperates: another error code than invalid_client for a client-authentication failure (AMB-02) and a missing Pragma: no-cache (AMB-15) are SHOULD findings",
     shall: [],
     soften: ["AMB-02", "AMB-15"],
+  },
+  "g10-dry-run": {
+    description:
+      "smart-v2 levels, plus a table naming each ONC (g)(10) Inferno backend-services test, what Inferno would conclude from the response our matching test saw, and our verdict",
+    shall: [],
+    soften: [],
   },
 } as const satisfies Record<string, Profile>;
 

@@ -15,6 +15,7 @@ import { loadTargetConfig } from "../config.ts";
 import { HarnessError } from "../errors.ts";
 import { compareWithBaseline, describeComparison, exitStatus, FAIL_ON, isFailOn, junitXml } from "../gate.ts";
 import { DEFAULT_PROFILE, isProfileName, PROFILE_ENV, PROFILES } from "../profiles.ts";
+import { g10Markdown, g10Rows } from "../g10-report.ts";
 import { generateHtmlReport } from "../report.ts";
 import { requirementRows, requirementsCsv, requirementsMarkdown } from "../requirement-table.ts";
 import { reportsDir } from "../runner/paths.ts";
@@ -131,7 +132,13 @@ async function main(): Promise<number> {
   const reports = reportsDir();
   for (const dir of ["allure-results", "allure-report"])
     rmSync(join(reports, dir), { recursive: true, force: true });
-  for (const file of ["summary.json", "junit.xml", "baseline-comparison.json"])
+  for (const file of [
+    "summary.json",
+    "junit.xml",
+    "baseline-comparison.json",
+    "g10-dry-run.md",
+    "g10-dry-run.json",
+  ])
     rmSync(join(reports, file), { force: true });
 
   const args = ["test", ...(values.grep ? ["--grep", values.grep] : [])];
@@ -153,7 +160,19 @@ async function main(): Promise<number> {
   const table = join(reports, "requirements.md");
   writeFileSync(table, requirementsMarkdown(rows, summary));
   writeEnvironment(join(reports, "allure-results"), summary);
-  const index = generateHtmlReport(reports, [table]);
+  const attachments = [table];
+  if (profile === "g10-dry-run") {
+    const rows = g10Rows(summary);
+    const g10 = join(reports, "g10-dry-run.md");
+    writeFileSync(g10, g10Markdown(rows));
+    writeFileSync(join(reports, "g10-dry-run.json"), `${JSON.stringify(rows, null, 2)}\n`);
+    attachments.push(g10);
+    const would = rows.filter((r) => r.infernoWould === "pass").length;
+    console.log(
+      `\n(g)(10) dry run: Inferno would pass ${would} of its ${rows.length} backend-services tests (${relative(process.cwd(), g10)})`,
+    );
+  }
+  const index = generateHtmlReport(reports, attachments);
   const { passed, failed, skipped, broken } = summary.totals;
   const byLevel = Object.entries(summary.failedByLevel)
     .map(([level, n]) => `${n} ${level}`)

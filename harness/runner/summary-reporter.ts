@@ -34,6 +34,8 @@ export interface SummaryTest {
   readonly status: TestStatus;
   readonly durationMs: number;
   readonly message?: string;
+  /** g10-dry-run: the status and JSON body of the test's last response (tokens shortened). */
+  readonly observed?: { readonly status: number; readonly body: unknown };
 }
 
 export interface Summary {
@@ -125,6 +127,7 @@ export default class SummaryReporter implements Reporter {
       const status = statusOf(result);
       const message = status === "passed" ? undefined : messageOf(result);
       const project = test.parent.project()?.name;
+      const observed = annotationOf(result, "observed");
       return {
         id: stableId(test),
         title: test.title,
@@ -140,6 +143,7 @@ export default class SummaryReporter implements Reporter {
         status,
         durationMs: result.duration,
         ...(message ? { message } : {}),
+        ...(observed ? { observed: JSON.parse(observed) as SummaryTest["observed"] } : {}),
       };
     });
     tests.sort((a, b) => (a.project ?? "").localeCompare(b.project ?? "") || a.id.localeCompare(b.id));
