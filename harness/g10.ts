@@ -284,10 +284,9 @@ export const INFERNO_G10_BACKEND: readonly InfernoG10Check[] = [
     source: G10_AUTH,
     sends: `${TOKEN_POST}, with an assertion whose iss is "not_a_valid_iss" while sub is still the client_id (validly signed).`,
     passesWhen: "HTTP 400 or 401; the body is not examined.",
-    // No test of ours sends a wrong iss with the right sub. Nearest: "rejects an assertion whose sub
-    // differs from iss" (right iss, wrong sub) and "rejects an assertion from an unregistered client"
-    // (both wrong); a server that identifies the client by sub alone passes both and fails this one.
-    ourTests: [],
+    // Added for this entry: a server that identifies the client by sub alone passes "sub differs from
+    // iss" and "unregistered client" but fails this one (fault client-by-sub).
+    ourTests: ["rejects an assertion whose iss names no client although sub names this one"],
     infernoWouldPass: statusIn(400, 401),
   },
   {

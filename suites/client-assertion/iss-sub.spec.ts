@@ -21,6 +21,12 @@ const variations: readonly { title: string; requirement: RequirementId; mutation
     mutation: (d) => withClaim("sub", unregistered)(withClaim("iss", unregistered)(d)),
   },
   { title: "rejects an assertion without iss", requirement: "BS-ISS-01", mutation: withoutClaim("iss") },
+  {
+    // What ONC (g)(10) test 8.1.04 sends: a registered sub, an iss that names no client.
+    title: "rejects an assertion whose iss names no client although sub names this one",
+    requirement: "BS-ISS-01",
+    mutation: withClaim("iss", "not_a_valid_iss"),
+  },
   { title: "rejects an assertion without sub", requirement: "BS-SUB-01", mutation: withoutClaim("sub") },
   {
     title: "rejects an assertion whose sub differs from iss",
