@@ -183,7 +183,7 @@ export function tokenIssuedChecks(ex: Exchange): Check[] {
       expectation: "a non-empty string access_token",
       evaluate: () => {
         const token = body(ex)?.access_token;
-        return typeof token === "string" && token !== "" ? undefined : `got ${describeResponse(ex)}`;
+        return typeof token === "string" && token.trim() !== "" ? undefined : `got ${describeResponse(ex)}`;
       },
     },
   ];
