@@ -3,6 +3,7 @@
  * received. Network failures and timeouts become HarnessErrors (target unreachable / timed out), never
  * verdicts. No retries: a conformance check sends each request once.
  */
+import { appendFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
 import { Agent, ProxyAgent, request, type Dispatcher } from "undici";
 import { HarnessError } from "./errors.ts";
@@ -36,6 +37,9 @@ export interface SendOptions {
   /** A short description of why the request is sent, shown in the report. */
   readonly label?: string;
 }
+
+/** A file every request is appended to (JSON lines), for the benchmark's replay. */
+export const REQUEST_LOG_ENV = "SMART_REQUEST_LOG";
 
 export type FormParams = readonly (readonly [string, string])[];
 
@@ -133,6 +137,9 @@ export class HttpClient {
       durationMs: Date.now() - started,
     };
     this.exchanges.push(exchange);
+    // `npm run bench` replays every request of a run to measure what the requests alone cost.
+    const log = process.env[REQUEST_LOG_ENV];
+    if (log) appendFileSync(log, `${JSON.stringify(recordedRequest)}\n`);
     return exchange;
   }
 
