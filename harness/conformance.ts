@@ -23,7 +23,7 @@ import {
   type RequirementId,
 } from "./requirements.ts";
 import type { FaultyTwin } from "./runner/embedded-target.ts";
-import { activeProfile, profileLevel } from "./profiles.ts";
+import { activeProfile, profileLevel, profileSkip } from "./profiles.ts";
 import { readRunState, type RunState } from "./runner/run-state.ts";
 
 /** What a worker knows about the target: its config, run state and (once fetched) discovery document. */
@@ -335,6 +335,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     }
   },
   t: async ({ target, http }, use, testInfo) => {
+    const skip = annotationsOf(testInfo, PROFILE_SKIP_ANNOTATION)[0];
+    if (skip) base.skip(true, skip);
     if (!leanRun()) await labelForAllure(testInfo);
     await use(new ConformanceContext(target, http, testInfo));
   },
@@ -360,6 +362,9 @@ export function specArea(id: RequirementId): string {
   return AREAS.find(([re]) => re.test(id))?.[1] ?? "Other";
 }
 
+/** A test the run's profile does not apply (its spec version lacks the requirement); the reason says why. */
+const PROFILE_SKIP_ANNOTATION = "profile-skip";
+
 /** Tag of tests that wait for time to pass (token expiry); detection runs include them only where they matter. */
 export const SLOW_TAG = "@slow";
 
@@ -381,9 +386,11 @@ export function spec(
   options: { level?: Level; slow?: boolean } = {},
 ): TestDetails {
   const level = profileLevel(ids, options.level ?? strongestLevel(ids));
+  const skip = profileSkip(ids);
   return {
     tag: [...ids.map((id) => `@${id}`), ...(options.slow ? [SLOW_TAG] : [])],
     annotation: [
+      ...(skip ? [{ type: PROFILE_SKIP_ANNOTATION, description: skip }] : []),
       ...ids.map((id) => ({ type: "requirement", description: id })),
       { type: "level", description: level },
       { type: "area", description: specArea(ids[0]) },

@@ -59,6 +59,7 @@ export { jsonBody, mediaType, type Exchange, type FormParams } from "./http.ts";
 export { generateClientKey, type ClientKey, type SigningAlg } from "./keys.ts";
 export { HarnessError } from "./errors.ts";
 export { beyond, covers, parseScopes, resourceTypes, searchableType, COMMON_TYPES } from "./scopes.ts";
+export { scopeFor } from "./profiles.ts";
 export { JwksControl } from "./jwks-control.ts";
 export { tlsHandshake, type HandshakeOutcome } from "./tls-probe.ts";
 export { schemaCheck, type SchemaName } from "./schemas.ts";

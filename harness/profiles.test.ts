@@ -53,3 +53,42 @@ test("interop softens AMB-02 to a SHOULD finding, strict hardens typ, and neithe
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("smart-v1 requests v1 scopes, holds v1 scopes to SHALL, discovery to SHOULD, and skips what v1 lacks", async () => {
+  test.setTimeout(180_000);
+  const dir = await mkdtemp(join(tmpdir(), "smart-profile-v1-"));
+  try {
+    const run = async (name: string, fault: string, grep: string, profile?: string) => {
+      const reports = join(dir, name);
+      const { status, output } = await runConformanceCli(
+        ["--grep", grep, ...(profile ? ["--profile", profile] : [])],
+        { SMART_REPORTS_DIR: reports, SMART_REFERENCE_FAULTS: fault, SMART_QUIET: "1" },
+      );
+      const summary = JSON.parse(await readFile(join(reports, "summary.json"), "utf8")) as Summary;
+      return { status, output, summary };
+    };
+    const v1Scope = "honours a v1 scope";
+    const grantTypes = "lists client_credentials in grant_types_supported";
+    const [v1Default, v1Profile, discDefault, discV1, skipped] = await Promise.all([
+      run("v1-default", "v2-only-scopes", v1Scope),
+      run("v1-profile", "v2-only-scopes", v1Scope, "smart-v1"),
+      run("disc-default", "discovery-without-client-credentials", grantTypes),
+      run("disc-v1", "discovery-without-client-credentials", grantTypes, "smart-v1"),
+      run("skipped", "", "introspect|kid matches two keys", "smart-v1"),
+    ]);
+    // A server that refuses v1 scopes: a SHOULD finding for SMART 2, a SHALL violation for Bulk Data 1.0.
+    expect(v1Default.summary.failedByLevel, v1Default.output).toEqual({ SHOULD: 1 });
+    expect(v1Profile.status, v1Profile.output).toBe(1);
+    expect(v1Profile.summary.failedByLevel).toEqual({ SHALL: 1 });
+    // Discovery is SHALL in SMART 2, SHOULD in Bulk Data 1.0.
+    expect(discDefault.status, discDefault.output).toBe(1);
+    expect(discV1.status, discV1.output).toBe(0);
+    expect(discV1.summary.failedByLevel).toEqual({ SHOULD: 1 });
+    // Introspection and the one-key-per-kid rule are not part of Bulk Data 1.0.
+    expect(skipped.summary.tests.length).toBeGreaterThanOrEqual(4);
+    expect(skipped.summary.tests.filter((t) => t.status !== "skipped").map((t) => t.title)).toEqual([]);
+    expect(skipped.summary.tests.every((t) => /\(profile smart-v1\)/.test(t.message ?? ""))).toBe(true);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -17,6 +17,12 @@ export interface Profile {
   readonly shall: readonly RequirementId[];
   /** A failed check tagged with one of these ambiguities is a SHOULD finding, not a SHALL violation. */
   readonly soften: readonly AmbiguityId[];
+  /** Requirement-id prefixes and the level tests naming them are judged at (first match wins). */
+  readonly levels?: readonly (readonly [string, Level])[];
+  /** Requirement-id prefixes the profile's spec version does not have: tests naming one are skipped. */
+  readonly skip?: readonly (readonly [string, string])[];
+  /** The scope syntax the suite requests in (default v2). */
+  readonly scopes?: "v1" | "v2";
 }
 
 export const PROFILES = {
@@ -36,6 +42,24 @@ export const PROFILES = {
       "what interoperates: another error code than invalid_client for a client-authentication failure (AMB-02) and a missing Pragma: no-cache (AMB-15) are SHOULD findings",
     shall: [],
     soften: ["AMB-02", "AMB-15"],
+  },
+  "smart-v1": {
+    description:
+      "Bulk Data 1.0 backend services (catalog §16): SMART v1 scopes (system/Type.read), discovery and jku matching SHOULD, no introspection, v2 scope syntax and the one-key-per-kid rule not required",
+    shall: ["BS-SCOPE-04"],
+    soften: [],
+    levels: [
+      ["BS-DISC-", "SHOULD"],
+      ["BS-JKU-", "SHOULD"],
+    ],
+    skip: [
+      ["BS-INT-", "Bulk Data 1.0 has no token introspection"],
+      ["BS-SCOPE-03", "SMART v2 scope syntax is not part of Bulk Data 1.0"],
+      ["BS-SCOPE-09", "query-constrained scopes are SMART v2"],
+      ["BS-KEY-02", "Bulk Data 1.0 tries every key whose kid matches (AMB-21)"],
+      ["BS-DISC-14", "the recommended endpoints are SMART v2"],
+    ],
+    scopes: "v1",
   },
   "g10-dry-run": {
     description:
@@ -62,8 +86,38 @@ export function activeProfile(): { name: ProfileName; profile: Profile } {
 
 /** The level a test is judged at under the active profile. */
 export function profileLevel(ids: readonly RequirementId[], declared: Level): Level {
-  const { profile } = activeProfile();
-  return ids.some((id) => profile.shall.includes(id)) ? "SHALL" : declared;
+  const profile: Profile = activeProfile().profile;
+  if (ids.some((id) => profile.shall.includes(id))) return "SHALL";
+  const override = profile.levels?.find(([prefix]) => ids.some((id) => id.startsWith(prefix)));
+  return override ? override[1] : declared;
+}
+
+/** Why the active profile skips a test naming `ids`, or undefined when it runs. */
+export function profileSkip(ids: readonly RequirementId[]): string | undefined {
+  const { name, profile } = activeProfile();
+  const hit = profile.skip?.find(([prefix]) => ids.some((id) => id.startsWith(prefix)));
+  return hit ? `${hit[1]} (profile ${name})` : undefined;
+}
+
+const V1_ACTIONS: Readonly<Record<string, string>> = {
+  rs: "read",
+  r: "read",
+  s: "read",
+  cud: "write",
+  cruds: "*",
+};
+
+/**
+ * A scope string in the active profile's syntax: `scopeFor("Patient", "rs")` is system/Patient.rs, or
+ * system/Patient.read under smart-v1.
+ */
+export function scopeFor(
+  type: string,
+  permissions: "rs" | "r" | "s" | "cud" | "cruds",
+  context = "system",
+): string {
+  const v1 = activeProfile().profile.scopes === "v1";
+  return `${context}/${type}.${v1 ? (V1_ACTIONS[permissions] ?? permissions) : permissions}`;
 }
 
 /** True when a failed check tagged with `ambiguity` counts as a SHOULD finding under the active profile. */

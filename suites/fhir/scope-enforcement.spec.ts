@@ -2,6 +2,7 @@ import {
   covers,
   describeResponse,
   responseObject,
+  scopeFor,
   spec,
   test,
   verify,
@@ -44,7 +45,7 @@ async function tokenFor(t: ConformanceContext, scope: string): Promise<string> {
 
 /** The id of some resource of `type`, found with a broader token; skips when there is none. */
 async function someId(t: ConformanceContext, type: string): Promise<string> {
-  const token = await tokenFor(t, `system/${type}.rs`);
+  const token = await tokenFor(t, scopeFor(type, "rs"));
   const search = await t.fhirGet(`${type}?_count=1`, token, `find a ${type} (prerequisite)`);
   const id = ((responseObject(search)?.entry as { resource?: { id?: string } }[] | undefined) ?? [])[0]
     ?.resource?.id;
@@ -57,10 +58,10 @@ test.describe("FHIR endpoint scope enforcement", () => {
     "refuses a search of a resource type the token's scope does not cover",
     spec(["BS-RS-05"]),
     async ({ t }) => {
-      const token = await tokenFor(t, "system/Patient.rs");
+      const token = await tokenFor(t, scopeFor("Patient", "rs"));
       const client = await t.client();
       test.skip(
-        !covers(client.scope, "system/Observation.rs"),
+        !covers(client.scope, scopeFor("Observation", "rs")),
         "the configured client may not search Observation, so its data cannot be told apart",
       );
       const ex = await t.fhirGet(
@@ -77,7 +78,7 @@ test.describe("FHIR endpoint scope enforcement", () => {
     spec(["BS-RS-05"]),
     async ({ t }) => {
       const id = await someId(t, "Observation");
-      const token = await tokenFor(t, "system/Patient.rs");
+      const token = await tokenFor(t, scopeFor("Patient", "rs"));
       const ex = await t.fhirGet(`Observation/${id}`, token, "read an Observation with a Patient-only token");
       await verify(notServed(ex, "an Observation read with a system/Patient.rs token"));
     },
@@ -91,7 +92,7 @@ test.describe("FHIR endpoint scope enforcement", () => {
   for (const w of writes) {
     test(`refuses to ${w.name} with a read-and-search token`, spec(["BS-RS-06"]), async ({ t }) => {
       const id = await someId(t, "Patient");
-      const token = await tokenFor(t, "system/Patient.rs");
+      const token = await tokenFor(t, scopeFor("Patient", "rs"));
       const body =
         w.method === "DELETE"
           ? undefined

@@ -6,6 +6,7 @@ import {
   describeResponse,
   oauthErrorChecks,
   responseObject,
+  scopeFor,
   searchableType,
   spec,
   test,
@@ -118,10 +119,10 @@ test.describe("Scopes: valid requests", () => {
       const client = await t.client();
       const advertised = (await t.target.discovery()).scopes_supported;
       test.skip(
-        !(Array.isArray(advertised) && advertised.includes("system/*.rs")),
-        "system/*.rs is not advertised in scopes_supported",
+        !(Array.isArray(advertised) && advertised.includes(scopeFor("*", "rs"))),
+        `${scopeFor("*", "rs")} is not advertised in scopes_supported`,
       );
-      const { ex, granted } = await ask(t, client, "system/*.rs");
+      const { ex, granted } = await ask(t, client, scopeFor("*", "rs"));
       await verify([
         ...tokenIssuedChecks(ex),
         ...refusedOrWithin(ex, granted, client.scope, "the pre-authorisation"),
@@ -136,7 +137,7 @@ test.describe("Scopes: valid requests", () => {
 
   test("grants no more than was requested", spec(["BS-SCOPE-02"]), async ({ t }) => {
     const client = await t.client();
-    const scope = `system/${typeOf(client)}.rs`;
+    const scope = scopeFor(typeOf(client), "rs");
     test.skip(covers(scope, client.scope), "the client is pre-authorised for nothing beyond this request");
     const { ex, granted } = await ask(t, client, scope);
     await verify([...tokenIssuedChecks(ex), ...refusedOrWithin(ex, granted, scope, "the request")]);
@@ -149,7 +150,7 @@ test.describe("Scopes: requests beyond what may be granted", () => {
     spec(["BS-SCOPE-01", "BS-SCOPE-11"]),
     async ({ t }) => {
       const client = await t.client();
-      const outside = COMMON_TYPES.map((type) => `system/${type}.rs`).find((s) => !covers(client.scope, s));
+      const outside = COMMON_TYPES.map((type) => scopeFor(type, "rs")).find((s) => !covers(client.scope, s));
       test.skip(outside === undefined, "the configured scope covers every common resource type");
       const { ex, granted } = await ask(t, client, outside as string);
       await verify(refusedOrWithin(ex, granted, client.scope, "the pre-authorisation"));
@@ -162,8 +163,8 @@ test.describe("Scopes: requests beyond what may be granted", () => {
     async ({ t }) => {
       const client = await t.client();
       const type = typeOf(client);
-      test.skip(covers(client.scope, `system/${type}.cud`), `the client is pre-authorised to write ${type}`);
-      const { ex, granted } = await ask(t, client, `system/${type}.cruds`);
+      test.skip(covers(client.scope, scopeFor(type, "cud")), `the client is pre-authorised to write ${type}`);
+      const { ex, granted } = await ask(t, client, scopeFor(type, "cruds"));
       await verify(refusedOrWithin(ex, granted, client.scope, "the pre-authorisation"));
     },
   );
@@ -187,11 +188,15 @@ test.describe("Scopes: requests beyond what may be granted", () => {
       },
       {
         title: "an unknown resource type",
-        scope: () => "system/UnknownResource.rs",
+        scope: () => scopeFor("UnknownResource", "rs"),
         requirement: "BS-SCOPE-07",
       },
-      { title: "a patient/ context", scope: (type) => `patient/${type}.rs`, requirement: "BS-SCOPE-08" },
-      { title: "a user/ context", scope: (type) => `user/${type}.rs`, requirement: "BS-SCOPE-08" },
+      {
+        title: "a patient/ context",
+        scope: (type) => scopeFor(type, "rs", "patient"),
+        requirement: "BS-SCOPE-08",
+      },
+      { title: "a user/ context", scope: (type) => scopeFor(type, "rs", "user"), requirement: "BS-SCOPE-08" },
     ];
   for (const m of malformed) {
     test(
