@@ -7,11 +7,26 @@ import { readFile } from "node:fs/promises";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
 import { HarnessError } from "./errors.ts";
 
-export type SigningAlg = "RS384" | "ES384";
+/** SMART's two algorithms, then the generic ones the oauth-jwt profile also signs with. */
+export type SigningAlg = "RS384" | "ES384" | "PS256" | "PS384" | "RS256" | "ES256";
 export const SIGNING_ALGS: readonly SigningAlg[] = ["RS384", "ES384"];
+export const GENERIC_SIGNING_ALGS: readonly SigningAlg[] = [
+  ...SIGNING_ALGS,
+  "PS256",
+  "PS384",
+  "RS256",
+  "ES256",
+];
 
+/** A SMART signing algorithm (RS384, ES384). */
 export function isSigningAlg(value: unknown): value is SigningAlg {
   return value === "RS384" || value === "ES384";
+}
+
+/** Whether the run signs with `value`: SMART's algorithms, or the generic ones under the oauth-jwt profile. */
+function allowedAlg(value: unknown): value is SigningAlg {
+  const generic = process.env.SMART_PROFILE === "oauth-jwt";
+  return (generic ? GENERIC_SIGNING_ALGS : SIGNING_ALGS).includes(value as SigningAlg);
 }
 
 /** The members that make a JWK private (RFC 7517/7518); none of them may ever leave the harness. */
@@ -28,7 +43,7 @@ export interface ClientKey {
 export async function generateClientKey(alg: SigningAlg): Promise<{ key: ClientKey; privateJwk: JWK }> {
   const { privateKey } = await generateKeyPair(alg, {
     extractable: true,
-    ...(alg === "RS384" ? { modulusLength: 2048 } : {}),
+    ...(alg.startsWith("ES") ? {} : { modulusLength: 2048 }),
   });
   const jwk = await exportJWK(privateKey);
   const kid = await calculateJwkThumbprint(publicPart(jwk));
@@ -52,10 +67,14 @@ function keyFromPrivateJwk(jwk: JWK, where: string): ClientKey {
     throw new HarnessError("ERR_HARNESS_KEYS", `${where}: the key has no "kid"; every key must name its kid`);
   }
   const alg = jwk.alg;
-  if (!isSigningAlg(alg)) {
+  if (!allowedAlg(alg)) {
+    const generic =
+      isSigningAlg(alg) || !GENERIC_SIGNING_ALGS.includes(alg as SigningAlg)
+        ? ""
+        : " (or run with --profile oauth-jwt)";
     throw new HarnessError(
       "ERR_HARNESS_KEYS",
-      `${where}: key "${jwk.kid}" has "alg" ${JSON.stringify(jwk.alg)}; expected "RS384" or "ES384"`,
+      `${where}: key "${jwk.kid}" has "alg" ${JSON.stringify(jwk.alg)}; expected "RS384" or "ES384"${generic}`,
     );
   }
   if (typeof jwk.d !== "string") {
@@ -64,8 +83,9 @@ function keyFromPrivateJwk(jwk: JWK, where: string): ClientKey {
       `${where}: key "${jwk.kid}" is a public key; a private JWK (with "d") is needed to sign assertions`,
     );
   }
-  const expectedKty = alg === "RS384" ? "RSA" : "EC";
-  if (jwk.kty !== expectedKty || (alg === "ES384" && jwk.crv !== "P-384")) {
+  const expectedKty = alg.startsWith("ES") ? "EC" : "RSA";
+  const expectedCrv = alg === "ES384" ? "P-384" : alg === "ES256" ? "P-256" : undefined;
+  if (jwk.kty !== expectedKty || (expectedCrv !== undefined && jwk.crv !== expectedCrv)) {
     throw new HarnessError(
       "ERR_HARNESS_KEYS",
       `${where}: key "${jwk.kid}" is kty ${String(jwk.kty)}${jwk.crv ? `/${jwk.crv}` : ""}, which cannot sign ${alg}`,

@@ -3,10 +3,12 @@
  * client-authentication failure is a SHOULD finding, but accepting the assertion is still a SHALL
  * violation; under strict, typ checking is a SHALL.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
+import { exportJWK, generateKeyPair } from "jose";
+import { loadTargetConfig } from "./config.ts";
 import { runConformanceCli } from "./runner/run-suite.ts";
 import type { Summary } from "./runner/summary-reporter.ts";
 
@@ -88,6 +90,64 @@ test("smart-v1 requests v1 scopes, holds v1 scopes to SHALL, discovery to SHOULD
     expect(skipped.summary.tests.length).toBeGreaterThanOrEqual(4);
     expect(skipped.summary.tests.filter((t) => t.status !== "skipped").map((t) => t.title)).toEqual([]);
     expect(skipped.summary.tests.every((t) => /\(profile smart-v1\)/.test(t.message ?? ""))).toBe(true);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("oauth-jwt runs the RFC checks only, each skipped test says why, and signs with the keys' own algorithm", async () => {
+  test.setTimeout(120_000);
+  const dir = await mkdtemp(join(tmpdir(), "smart-profile-oauth-"));
+  try {
+    const reports = join(dir, "reports");
+    const { status, output } = await runConformanceCli(
+      ["--profile", "oauth-jwt", "--grep", "token-request/|client-assertion/aud|discovery/|scopes/"],
+      { SMART_REPORTS_DIR: reports, SMART_QUIET: "1" },
+    );
+    expect(status, output).toBe(0);
+    const summary = JSON.parse(await readFile(join(reports, "summary.json"), "utf8")) as Summary;
+    const passed = summary.tests.filter((t) => t.status === "passed");
+    const skipped = summary.tests.filter((t) => t.status === "skipped");
+    expect(passed.length).toBeGreaterThan(20);
+    expect(passed.every((t) => t.area === "Token request" || t.area === "Client assertion")).toBe(true);
+    expect(skipped.map((t) => t.area)).toEqual(expect.arrayContaining(["Discovery", "Scopes"]));
+    // Every skip says why; discovery is SMART's, so all of it is skipped as SMART-only.
+    expect(skipped.filter((t) => !t.message).map((t) => t.title)).toEqual([]);
+    const discovery = skipped.filter((t) => t.area === "Discovery");
+    expect(discovery.length).toBeGreaterThan(10);
+    expect(discovery.filter((t) => !/oauth-jwt profile|profile oauth-jwt/.test(t.message ?? ""))).toEqual([]);
+
+    // A PS256 key: refused for SMART (with a hint), accepted under oauth-jwt.
+    const { privateKey } = await generateKeyPair("PS256", { extractable: true });
+    const jwk = { ...(await exportJWK(privateKey)), kid: "ps256-key", alg: "PS256" };
+    await writeFile(join(dir, "ps256.jwks.json"), JSON.stringify({ keys: [jwk] }));
+    const config = join(dir, "target.json");
+    await writeFile(
+      config,
+      JSON.stringify({
+        fhirBaseUrl: "http://127.0.0.1:9/fhir",
+        client: { clientId: "c", privateJwksPath: "ps256.jwks.json", scope: "org.example.report" },
+      }),
+    );
+    const previous = process.env.SMART_PROFILE;
+    try {
+      delete process.env.SMART_PROFILE;
+      await expect(loadTargetConfig(config)).rejects.toThrow(
+        /"PS256"; expected "RS384" or "ES384" \(or run with --profile oauth-jwt\)/,
+      );
+      process.env.SMART_PROFILE = "oauth-jwt";
+      const loaded = await loadTargetConfig(config);
+      expect(loaded.client.keys.map((k) => k.alg)).toEqual(["PS256"]);
+    } finally {
+      if (previous === undefined) delete process.env.SMART_PROFILE;
+      else process.env.SMART_PROFILE = previous;
+    }
+    // Without SMART discovery the token endpoint must be named.
+    const cli = await runConformanceCli(["--profile", "oauth-jwt", "--target", config], {
+      SMART_REPORTS_DIR: join(dir, "r2"),
+    });
+    expect(cli.status).toBe(2);
+    expect(cli.output).toContain("tokenEndpoint: is required with --profile oauth-jwt");
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

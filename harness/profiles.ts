@@ -7,7 +7,7 @@
  * g10-dry-run judges like smart-v2 and also records what each test observed, for the Inferno table.
  * Chosen with --profile (SMART_PROFILE); read when test files load, so levels are fixed for a run.
  */
-import type { Level, RequirementId } from "./requirements.ts";
+import { requirements, type Level, type RequirementId } from "./requirements.ts";
 
 export type AmbiguityId = "AMB-02" | "AMB-15";
 
@@ -23,6 +23,8 @@ export interface Profile {
   readonly skip?: readonly (readonly [string, string])[];
   /** The scope syntax the suite requests in (default v2). */
   readonly scopes?: "v1" | "v2";
+  /** Run only tests that check at least one requirement sourced outside SMART (an RFC). */
+  readonly genericOnly?: boolean;
 }
 
 export const PROFILES = {
@@ -61,6 +63,17 @@ export const PROFILES = {
     ],
     scopes: "v1",
   },
+  "oauth-jwt": {
+    description:
+      "OAuth servers with private_key_jwt client credentials outside SMART: the keys' own algorithms (e.g. PS256) and the config's scopes; SMART-only checks are skipped with the reason, every RFC 6749 / RFC 7523 check runs",
+    shall: [],
+    soften: [],
+    skip: [
+      ["BS-RS-", "the oauth-jwt profile has no FHIR resource server to judge"],
+      ["BS-INT-", "introspection is judged as SMART advertises it"],
+    ],
+    genericOnly: true,
+  },
   "g10-dry-run": {
     description:
       "smart-v2 levels, plus a table naming each ONC (g)(10) Inferno backend-services test, what Inferno would conclude from the response our matching test saw, and our verdict",
@@ -96,7 +109,11 @@ export function profileLevel(ids: readonly RequirementId[], declared: Level): Le
 export function profileSkip(ids: readonly RequirementId[]): string | undefined {
   const { name, profile } = activeProfile();
   const hit = profile.skip?.find(([prefix]) => ids.some((id) => id.startsWith(prefix)));
-  return hit ? `${hit[1]} (profile ${name})` : undefined;
+  if (hit) return `${hit[1]} (profile ${name})`;
+  if (profile.genericOnly && ids.every((id) => requirements[id].url.includes("hl7.org/"))) {
+    return `${ids.join(", ")}: SMART-only, not judged under the ${name} profile`;
+  }
+  return undefined;
 }
 
 const V1_ACTIONS: Readonly<Record<string, string>> = {

@@ -110,7 +110,8 @@ async function main(): Promise<number> {
     console.error(`--profile: "${profile}" is not one of ${Object.keys(PROFILES).join(", ")}`);
     return 2;
   }
-  const env: NodeJS.ProcessEnv = { ...process.env, [PROFILE_ENV]: profile };
+  process.env[PROFILE_ENV] = profile; // the config check below loads keys as the profile allows
+  const env: NodeJS.ProcessEnv = { ...process.env };
   if (values.target) env.SMART_TARGET = resolve(values.target);
   if (values.workers) env.SMART_WORKERS = values.workers;
   // A bad config stops here, before Playwright starts, with one line per problem naming the field.
@@ -121,7 +122,14 @@ async function main(): Promise<number> {
   }
   if (env.SMART_TARGET) {
     try {
-      runTimeout ??= (await loadTargetConfig(env.SMART_TARGET)).runTimeoutSeconds;
+      const config = await loadTargetConfig(env.SMART_TARGET);
+      runTimeout ??= config.runTimeoutSeconds;
+      if (profile === "oauth-jwt" && !config.tokenEndpoint) {
+        console.error(
+          `${config.source}: tokenEndpoint: is required with --profile oauth-jwt (there is no SMART discovery)\nNo test was run.`,
+        );
+        return 2;
+      }
     } catch (err) {
       if (!(err instanceof HarnessError)) throw err;
       console.error(`${err.message}\nNo test was run.`);
