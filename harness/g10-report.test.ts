@@ -6,32 +6,7 @@
 import { expect, test } from "@playwright/test";
 import { INFERNO_G10_BACKEND } from "./g10.ts";
 import { g10Markdown, g10Rows } from "./g10-report.ts";
-import type { Summary, SummaryTest } from "./runner/summary-reporter.ts";
-
-function summaryWith(tests: Partial<SummaryTest>[]): Summary {
-  return {
-    target: "t",
-    embedded: false,
-    faults: [],
-    runStatus: "passed",
-    errors: [],
-    startedAt: "2026-01-01T00:00:00Z",
-    durationMs: 1,
-    totals: { passed: tests.length, failed: 0, skipped: 0, broken: 0 },
-    failedByLevel: {},
-    tests: tests.map((t, i) => ({
-      id: `f › ${i}`,
-      title: `t${i}`,
-      area: "Token request",
-      requirements: [],
-      level: "SHALL",
-      tags: [],
-      status: "passed",
-      durationMs: 1,
-      ...t,
-    })),
-  };
-}
+import { summaryOf } from "./runner/summary-fixture.ts";
 
 test("every Inferno entry names only tests that exist in the suite, and each has a pass condition", () => {
   for (const check of INFERNO_G10_BACKEND) {
@@ -43,13 +18,13 @@ test("every Inferno entry names only tests that exist in the suite, and each has
 test("Inferno's 400-only rule for a wrong client_assertion_type fails a 401 our suite accepts", () => {
   const title = "refuses a client_assertion_type other than jwt-bearer";
   const rows = g10Rows(
-    summaryWith([{ title, status: "passed", observed: { status: 401, body: { error: "invalid_client" } } }]),
+    summaryOf([{ title, status: "passed", observed: { status: 401, body: { error: "invalid_client" } } }]),
   );
   const test03 = rows.find((r) => r.inferno.id.endsWith("bulk_data_authorization-Test03"));
   expect(test03?.infernoWould).toBe("fail");
   expect(test03?.ours).toEqual([{ title, status: "passed", level: "SHALL" }]);
   const with400 = g10Rows(
-    summaryWith([{ title, observed: { status: 400, body: { error: "invalid_client" } } }]),
+    summaryOf([{ title, observed: { status: 400, body: { error: "invalid_client" } } }]),
   );
   expect(with400.find((r) => r.inferno.id.endsWith("bulk_data_authorization-Test03"))?.infernoWould).toBe(
     "pass",

@@ -8,39 +8,7 @@ import { join } from "node:path";
 import { expect, test } from "@playwright/test";
 import { compareWithBaseline, exitStatus, junitXml } from "./gate.ts";
 import { runConformanceCli } from "./runner/run-suite.ts";
-import type { Summary, SummaryTest } from "./runner/summary-reporter.ts";
-
-function summaryOf(tests: Partial<SummaryTest>[]): Summary {
-  const full: SummaryTest[] = tests.map((t, i) => ({
-    id: `area/file › test ${i}`,
-    title: `test ${i}`,
-    area: "Token request",
-    requirements: ["BS-TREQ-01"],
-    level: "SHALL",
-    tags: [],
-    status: "passed",
-    durationMs: 5,
-    ...t,
-  }));
-  const totals = { passed: 0, failed: 0, skipped: 0, broken: 0 };
-  const failedByLevel: Record<string, number> = {};
-  for (const t of full) {
-    totals[t.status]++;
-    if (t.status === "failed") failedByLevel[t.level] = (failedByLevel[t.level] ?? 0) + 1;
-  }
-  return {
-    target: "t",
-    embedded: false,
-    faults: [],
-    runStatus: "passed",
-    errors: [],
-    startedAt: "2026-01-01T00:00:00Z",
-    durationMs: 10,
-    totals,
-    failedByLevel,
-    tests: full,
-  };
-}
+import { summaryOf } from "./runner/summary-fixture.ts";
 
 test("--fail-on: shall fails on SHALL only, should on SHOULD too, never on nothing; broken is 2", () => {
   const should = summaryOf([{}, { status: "failed", level: "SHOULD" }]);

@@ -12,19 +12,27 @@ import { loadTargetConfig } from "./config.ts";
 import { runConformanceCli } from "./runner/run-suite.ts";
 import type { Summary } from "./runner/summary-reporter.ts";
 
+/** The conformance command against the embedded target with `fault`, run into `reports`. */
+async function judged(
+  reports: string,
+  fault: string,
+  grep: string,
+  profile?: string,
+): Promise<{ status: number | null; output: string; summary: Summary }> {
+  const { status, output } = await runConformanceCli(
+    ["--grep", grep, ...(profile ? ["--profile", profile] : [])],
+    { SMART_REPORTS_DIR: reports, SMART_REFERENCE_FAULTS: fault, SMART_QUIET: "1" },
+  );
+  const summary = JSON.parse(await readFile(join(reports, "summary.json"), "utf8")) as Summary;
+  return { status, output, summary };
+}
+
 test("interop softens AMB-02 to a SHOULD finding, strict hardens typ, and neither excuses acceptance", async () => {
   test.setTimeout(180_000);
   const dir = await mkdtemp(join(tmpdir(), "smart-profiles-"));
   try {
-    const run = async (name: string, fault: string, grep: string, profile?: string) => {
-      const reports = join(dir, name);
-      const { status, output } = await runConformanceCli(
-        ["--grep", grep, ...(profile ? ["--profile", profile] : [])],
-        { SMART_REPORTS_DIR: reports, SMART_REFERENCE_FAULTS: fault, SMART_QUIET: "1" },
-      );
-      const summary = JSON.parse(await readFile(join(reports, "summary.json"), "utf8")) as Summary;
-      return { status, output, summary };
-    };
+    const run = (name: string, fault: string, grep: string, profile?: string) =>
+      judged(join(dir, name), fault, grep, profile);
     const noAud = "rejects a client assertion without aud";
     const typ = "rejects an assertion typed as an access token";
     const [grantDefault, grantInterop, acceptInterop, typDefault, typStrict] = await Promise.all([
@@ -60,15 +68,8 @@ test("smart-v1 requests v1 scopes, holds v1 scopes to SHALL, discovery to SHOULD
   test.setTimeout(180_000);
   const dir = await mkdtemp(join(tmpdir(), "smart-profile-v1-"));
   try {
-    const run = async (name: string, fault: string, grep: string, profile?: string) => {
-      const reports = join(dir, name);
-      const { status, output } = await runConformanceCli(
-        ["--grep", grep, ...(profile ? ["--profile", profile] : [])],
-        { SMART_REPORTS_DIR: reports, SMART_REFERENCE_FAULTS: fault, SMART_QUIET: "1" },
-      );
-      const summary = JSON.parse(await readFile(join(reports, "summary.json"), "utf8")) as Summary;
-      return { status, output, summary };
-    };
+    const run = (name: string, fault: string, grep: string, profile?: string) =>
+      judged(join(dir, name), fault, grep, profile);
     const v1Scope = "honours a v1 scope";
     const grantTypes = "lists client_credentials in grant_types_supported";
     const [v1Default, v1Profile, discDefault, discV1, skipped] = await Promise.all([
