@@ -29,7 +29,7 @@ Options:
   --target <file>   target config (JSON, see harness/schemas/target-config.schema.json);
                     default: SMART_TARGET, else the embedded reference target
   --grep <pattern>  run only tests whose title matches
-  --workers <n>     parallel workers (default 2)
+  --workers <n>     parallel workers (default 3)
   --run-timeout <s> whole-run timeout in seconds (default: the config's runTimeoutSeconds, else 1800)
   --profile <name>  how ambiguities are judged: smart-v2 (default), strict, interop (see harness/profiles.ts)
   --fail-on <level> shall (default): exit 1 when a SHALL test failed; should: also when a SHOULD or MAY
