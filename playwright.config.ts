@@ -30,6 +30,8 @@ function detectionProjects(): Project[] {
 export default defineConfig({
   testDir: "suites",
   testMatch: "**/*.spec.ts",
+  // suites/client/ judges clients, not servers: playwright.client.config.ts (npm run client-check) runs it.
+  testIgnore: "client/**",
   fullyParallel: true,
   retries: 0,
   forbidOnly: Boolean(process.env.CI),

@@ -356,6 +356,7 @@ const AREAS: readonly (readonly [RegExp, string])[] = [
   [/^BS-RS-/, "FHIR endpoint"],
   [/^BS-TLS-/, "Transport"],
   [/^BS-INT-/, "Introspection"],
+  [/^BS-CLI-/, "Client"],
 ];
 
 export function specArea(id: RequirementId): string {
@@ -402,7 +403,7 @@ function annotationsOf(testInfo: TestInfo, type: string): string[] {
   return testInfo.annotations.filter((a) => a.type === type).map((a) => a.description ?? "");
 }
 
-async function labelForAllure(testInfo: TestInfo): Promise<void> {
+export async function labelForAllure(testInfo: TestInfo): Promise<void> {
   const ids = annotationsOf(testInfo, "requirement").filter(isRequirementId);
   const level = annotationsOf(testInfo, "level")[0] as Level | undefined;
   const area = annotationsOf(testInfo, "area")[0];

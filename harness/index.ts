@@ -66,3 +66,30 @@ export { schemaCheck, type SchemaName } from "./schemas.ts";
 export { jwksRoute, type HostedRoute } from "./jwks-host.ts";
 export { publicJwks } from "./keys.ts";
 export { requirements, type RequirementId, type Level } from "./requirements.ts";
+export {
+  clientTest,
+  attachRequests,
+  JudgedSession,
+  type IssuedToken,
+  type TokenRequest,
+} from "./client-judge/fixture.ts";
+export {
+  firstHeader,
+  headerValues,
+  formPairs,
+  formParam,
+  pathOf,
+  queryOf,
+  FOREIGN_ENTRY_ID,
+  UNKNOWN_TOKEN_MEMBER,
+  type ClientSession,
+  type ObservedRequest,
+} from "./client-judge/session.ts";
+export {
+  clientKeySet,
+  looksLikeDer,
+  privateMembers,
+  rsaModulusBits,
+  verifyWithKeySet,
+  type Jwk,
+} from "./client-judge/key-set.ts";

@@ -15,6 +15,7 @@ const HELP = `Usage: smart-conformance <command> [options]
 Commands:
   run      run the conformance suite against a target (--target <config>) or the embedded reference target
   keys     generate client keys to register with a server (--out <dir>)
+  client-check  judge a backend-services client: the reference server in judging mode watches it
   report   generate the HTML report from reports/allure-results, or print where it is (report open)
 
 Run "smart-conformance <command> --help" for a command's options.`;
@@ -73,6 +74,8 @@ function main(argv: readonly string[]): number {
       return delegate("./conformance.ts", rest);
     case "keys":
       return delegate("./keys.ts", rest);
+    case "client-check":
+      return delegate("./client-check.ts", rest);
     case "report":
       return report(rest);
     case undefined:

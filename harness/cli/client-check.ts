@@ -1,0 +1,330 @@
+/**
+ * `npm run client-check -- --client-id <id> (--jwks <file> | --jwks-url <url>) [options] [-- <command>]`:
+ * judges a backend-services client. Starts the judge (the reference server in judging mode, on 127.0.0.1)
+ * with the client registered as given, runs the command as the client (or listens until interrupted or
+ * the timeout), then runs the client checks of suites/client/ over what the client sent and writes the
+ * report: reports/summary.json, junit.xml, the Allure report. Exit 0: no SHALL check failed; 1: one did;
+ * 2: nothing could be judged (bad arguments, the judge could not start).
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import type { JsonWebKeySet } from "../../fixtures/reference-server/options.ts";
+import { startJudge, type Judge } from "../client-judge/judge.ts";
+import { CLIENT_SESSION_ENV, type ClientSession } from "../client-judge/session.ts";
+import { exitStatus, FAIL_ON, isFailOn, junitXml } from "../gate.ts";
+import { generateHtmlReport } from "../report.ts";
+import { RUN_INFO_ENV, type RunInfo } from "../runner/run-state.ts";
+import { reportsDir } from "../runner/paths.ts";
+import type { Summary } from "../runner/summary-reporter.ts";
+
+const HELP = `Usage: npm run client-check -- --client-id <id> (--jwks <file> | --jwks-url <url>) [options] [-- <command> [args...]]
+
+Judges a SMART Backend Services client. The judge (a strict reference authorization server and FHIR
+endpoint) listens on 127.0.0.1 with the client registered as given. With a command after --, it runs the
+command with SMART_FHIR_BASE_URL (discovery is at its .well-known/smart-configuration) and SMART_CLIENT_ID
+in its environment, waits for it to exit (or the timeout), then judges; without one, it prints the FHIR
+base URL and listens until interrupted (Ctrl-C) or the timeout.
+
+Options:
+  --client-id <id>     the client_id to register (required)
+  --jwks <file>        the client's public JWK Set, registered inline
+  --jwks-url <url>     the URL where the client publishes its JWK Set (registered by URL)
+  --scope "<scopes>"   the scopes the client may be granted (default "system/*.rs")
+  --token-ttl <s>      lifetime of the access tokens the judge issues (default 300; a short one, e.g. 2,
+                       lets the judge see how the client renews an expired token)
+  --port <n>           the judge's port (default: any free port)
+  --timeout <s>        stop the client (or stop listening) after this many seconds
+                       (default 120 with a command; none without)
+  --fail-on <level>    shall (default): exit 1 when a SHALL check failed; should: also SHOULD; never
+  -h, --help           this text
+
+Results: reports/summary.json (one test per client check), reports/junit.xml and the HTML report
+reports/allure-report/index.html. Exit 0: no SHALL check failed; 1: one did; 2: nothing could be judged.`;
+
+class UsageError extends Error {}
+
+interface Args {
+  readonly clientId: string;
+  readonly jwks?: JsonWebKeySet;
+  readonly jwksUrl?: string;
+  readonly scope: string;
+  readonly tokenTtl: number;
+  readonly port?: number;
+  readonly timeoutSeconds?: number;
+  readonly failOn: (typeof FAIL_ON)[number];
+  readonly command: readonly string[];
+}
+
+function positiveInteger(flag: string, text: string | undefined, min = 1): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`${flag}: "${text}" is not a whole number ≥ ${min}`);
+  return n;
+}
+
+function readJwks(path: string): JsonWebKeySet {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new UsageError(`--jwks: ${path} is not a readable JSON file (${(err as Error).message})`);
+  }
+  const keys = (value as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === "object" && k !== null)) {
+    throw new UsageError(`--jwks: ${path} is not a JWK Set (a JSON object with a non-empty "keys" array)`);
+  }
+  return { keys: keys as Record<string, unknown>[] };
+}
+
+export function parseClientCheckArgs(argv: readonly string[]): Args | "help" {
+  const dash = argv.indexOf("--");
+  const own = dash >= 0 ? argv.slice(0, dash) : argv;
+  const command = dash >= 0 ? argv.slice(dash + 1) : [];
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...own],
+      options: {
+        "client-id": { type: "string" },
+        jwks: { type: "string" },
+        "jwks-url": { type: "string" },
+        scope: { type: "string", default: "system/*.rs" },
+        "token-ttl": { type: "string" },
+        port: { type: "string" },
+        timeout: { type: "string" },
+        "fail-on": { type: "string", default: "shall" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.help) return "help";
+  const clientId = values["client-id"];
+  if (!clientId) throw new UsageError("--client-id: required (the client_id your client sends)");
+  if ((values.jwks === undefined) === (values["jwks-url"] === undefined)) {
+    throw new UsageError(
+      "--jwks / --jwks-url: give exactly one (the client's public JWK Set, inline or by URL)",
+    );
+  }
+  const jwksUrl = values["jwks-url"];
+  if (jwksUrl !== undefined && !/^https?:\/\/[^/]+/i.test(jwksUrl)) {
+    throw new UsageError(`--jwks-url: "${jwksUrl}" is not an http(s) URL`);
+  }
+  const scope = values.scope.trim();
+  if (scope === "") throw new UsageError("--scope: empty (give the scopes the client may be granted)");
+  if (dash >= 0 && command.length === 0) throw new UsageError("--: no command after it");
+  const failOn = values["fail-on"];
+  if (!isFailOn(failOn)) throw new UsageError(`--fail-on: "${failOn}" is not one of ${FAIL_ON.join(", ")}`);
+  const port = positiveInteger("--port", values.port, 0);
+  if (port !== undefined && port > 65535) throw new UsageError(`--port: ${port} is not a port number`);
+  const timeoutSeconds = positiveInteger("--timeout", values.timeout) ?? (command.length ? 120 : undefined);
+  return {
+    clientId,
+    ...(values.jwks !== undefined ? { jwks: readJwks(values.jwks) } : {}),
+    ...(jwksUrl !== undefined ? { jwksUrl } : {}),
+    scope,
+    tokenTtl: positiveInteger("--token-ttl", values["token-ttl"]) ?? 300,
+    ...(port !== undefined ? { port } : {}),
+    ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
+    failOn,
+    command,
+  };
+}
+
+/** Runs the client command with the judge's coordinates; keeps the tail of its stderr for diagnostics. */
+async function runClient(args: Args, judge: Judge): Promise<NonNullable<ClientSession["command"]>> {
+  const [program, ...rest] = args.command as [string, ...string[]];
+  const child = spawn(program, rest, {
+    stdio: ["ignore", "inherit", "pipe"],
+    env: {
+      ...process.env,
+      SMART_FHIR_BASE_URL: judge.fhirBaseUrl,
+      SMART_CLIENT_ID: args.clientId,
+      SMART_TOKEN_URL: judge.tokenUrl,
+    },
+  });
+  let tail = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    tail = (tail + chunk.toString("utf8")).slice(-2000);
+  });
+  let timedOut = false;
+  const timer = setTimeout(
+    () => {
+      timedOut = true;
+      child.kill("SIGTERM");
+      setTimeout(() => child.kill("SIGKILL"), 2_000).unref();
+    },
+    (args.timeoutSeconds ?? 120) * 1000,
+  );
+  const stop = () => child.kill("SIGTERM");
+  process.once("SIGINT", stop);
+  try {
+    return await new Promise((done) => {
+      child.on("error", (err) => {
+        done({
+          argv: args.command,
+          exitCode: null,
+          signal: null,
+          timedOut,
+          stderrTail: `could not start: ${err.message}`,
+        });
+      });
+      child.on("close", (exitCode, signal) => {
+        done({ argv: args.command, exitCode, signal, timedOut, stderrTail: tail.trim() });
+      });
+    });
+  } finally {
+    clearTimeout(timer);
+    process.removeListener("SIGINT", stop);
+  }
+}
+
+/** No command: listen until Ctrl-C / SIGTERM or the timeout. */
+function listenUntilStopped(timeoutSeconds: number | undefined): Promise<void> {
+  return new Promise((done) => {
+    const finish = () => {
+      process.removeListener("SIGINT", finish);
+      process.removeListener("SIGTERM", finish);
+      clearTimeout(timer);
+      done();
+    };
+    const timer = timeoutSeconds !== undefined ? setTimeout(finish, timeoutSeconds * 1000) : undefined;
+    process.once("SIGINT", finish);
+    process.once("SIGTERM", finish);
+  });
+}
+
+async function judgeSession(
+  session: ClientSession,
+  reports: string,
+  clientId: string,
+): Promise<number | null> {
+  const dir = mkdtempSync(join(tmpdir(), "smart-client-session-"));
+  try {
+    const path = join(dir, "session.json");
+    writeFileSync(path, JSON.stringify(session), { mode: 0o600 });
+    const info: RunInfo = {
+      name: `client ${clientId} (judged by the reference server)`,
+      fhirBaseUrl: session.judge.fhirBaseUrl,
+      embedded: true,
+      faults: [],
+    };
+    const child = spawn(
+      resolve("node_modules", ".bin", "playwright"),
+      ["test", "-c", "playwright.client.config.ts"],
+      {
+        stdio: "inherit",
+        env: {
+          ...process.env,
+          [CLIENT_SESSION_ENV]: path,
+          [RUN_INFO_ENV]: JSON.stringify(info),
+          SMART_REPORTS_DIR: reports,
+        },
+      },
+    );
+    return await new Promise((done) => {
+      child.on("error", () => done(null));
+      child.on("close", (code) => done(code));
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let args: Args | "help";
+  try {
+    args = parseClientCheckArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`${err.message}\n\nRun with --help for the usage. Nothing was judged.`);
+    return 2;
+  }
+  if (args === "help") {
+    console.log(HELP);
+    return 0;
+  }
+  let judge: Judge;
+  try {
+    judge = await startJudge({
+      clientId: args.clientId,
+      scope: args.scope,
+      ...(args.jwks ? { jwks: args.jwks } : {}),
+      ...(args.jwksUrl ? { jwksUrl: args.jwksUrl } : {}),
+      tokenLifetimeSeconds: args.tokenTtl,
+      ...(args.port !== undefined ? { port: args.port } : {}),
+    });
+  } catch (err) {
+    console.error(`The judge could not start: ${(err as Error).message}. Nothing was judged.`);
+    return 2;
+  }
+  console.error(`Judge: FHIR base ${judge.fhirBaseUrl}`);
+  console.error(`       discovery ${judge.fhirBaseUrl}/.well-known/smart-configuration`);
+  console.error(`       token URL ${judge.tokenUrl}  (tokens live ${args.tokenTtl} s)`);
+  console.error(`       client ${args.clientId}, scopes "${args.scope}"`);
+  let command: ClientSession["command"];
+  if (args.command.length) {
+    console.error(`Running the client: ${args.command.join(" ")}`);
+    command = await runClient(args, judge);
+    const how = command.timedOut
+      ? `was stopped after ${args.timeoutSeconds} s`
+      : `exited with ${command.exitCode ?? command.signal}`;
+    console.error(`The client ${how}.`);
+  } else {
+    console.log(`SMART_FHIR_BASE_URL=${judge.fhirBaseUrl}`);
+    console.log(`SMART_CLIENT_ID=${args.clientId}`);
+    console.error(
+      `Listening${args.timeoutSeconds ? ` for ${args.timeoutSeconds} s` : ""}: run your client now; Ctrl-C to judge.`,
+    );
+    await listenUntilStopped(args.timeoutSeconds);
+  }
+  const session = judge.session(command);
+  await judge.close();
+  const reports = reportsDir();
+  for (const dir of ["allure-results", "allure-report"])
+    rmSync(join(reports, dir), { recursive: true, force: true });
+  for (const file of ["summary.json", "junit.xml"]) rmSync(join(reports, file), { force: true });
+  const status = await judgeSession(session, reports, args.clientId);
+  const summaryPath = join(reports, "summary.json");
+  if (!existsSync(summaryPath)) {
+    console.error(
+      `\nThe checks did not run (playwright exit ${status}); see the error above. Nothing was judged.`,
+    );
+    return 2;
+  }
+  const summary = JSON.parse(readFileSync(summaryPath, "utf8")) as Summary;
+  writeFileSync(join(reports, "junit.xml"), junitXml(summary));
+  const index = generateHtmlReport(reports);
+  const tokenRequests = session.requests.filter(
+    (r) => r.url.split("?")[0] === new URL(judge.tokenUrl).pathname,
+  );
+  const { passed, failed, skipped, broken } = summary.totals;
+  const byLevel = Object.entries(summary.failedByLevel)
+    .map(([level, n]) => `${n} ${level}`)
+    .join(", ");
+  console.log(
+    `\nClient: ${args.clientId}: ${session.requests.length} request(s), ${tokenRequests.length} token request(s)`,
+  );
+  if (tokenRequests.length === 0) {
+    console.log("The client made no token request at all: there is no assertion to judge.");
+  }
+  console.log(
+    `Result: ${passed} passed, ${failed} failed${byLevel ? ` (${byLevel})` : ""}, ${skipped} skipped, ${broken} broken`,
+  );
+  for (const t of summary.tests.filter((t) => t.status === "failed")) {
+    console.log(`  FAILED [${t.level}] ${t.title} (${t.requirements.join(", ")})`);
+  }
+  console.log(`Report: ${relative(process.cwd(), index)}`);
+  console.log(`Summary: ${relative(process.cwd(), summaryPath)}`);
+  return exitStatus(summary, args.failOn);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.dirname, "client-check.ts")) {
+  process.exitCode = await main(process.argv.slice(2));
+}

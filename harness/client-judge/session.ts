@@ -1,0 +1,154 @@
+/**
+ * What the judge saw of a client's session: every request the client sent to the judge's origins, what the
+ * judge answered, and what the client's JWKS URL served. The client checks (suites/client/) judge this
+ * record; it is written to a private temporary file between the session and the checks (it holds the
+ * client's assertions and the tokens the judge issued, so it never goes under reports/).
+ */
+import { readFileSync } from "node:fs";
+import { decodeJwt, decodeProtectedHeader } from "jose";
+import { HarnessError } from "../errors.ts";
+
+export const CLIENT_SESSION_ENV = "SMART_CLIENT_SESSION";
+
+/** The member every judge token response gains: a client must ignore what it does not know (RFC 6749 §5.1). */
+export const UNKNOWN_TOKEN_MEMBER = "judge_extension";
+/** The id of the search entry the judge places on its foreign origin. */
+export const FOREIGN_ENTRY_ID = "on-another-server";
+
+/** Header values as Node gives them (lower-case names; repeated headers as arrays). */
+export type RawHeaders = Readonly<Record<string, string | readonly string[]>>;
+
+export interface ObservedRequest {
+  /** Order of arrival, from 1. */
+  readonly seq: number;
+  /** Milliseconds since the session started. */
+  readonly atMs: number;
+  /** Which of the judge's origins received it: its own, or the "foreign" origin search results point at. */
+  readonly origin: "judge" | "foreign";
+  readonly method: string;
+  /** Path and query, as sent. */
+  readonly url: string;
+  readonly headers: RawHeaders;
+  /** The body as UTF-8 text (absent when empty). */
+  readonly body?: string;
+  readonly response: {
+    readonly status: number;
+    readonly headers: RawHeaders;
+    readonly body?: string;
+  };
+}
+
+export interface JwksFetch {
+  readonly atMs: number;
+  readonly url: string;
+  readonly status?: number;
+  readonly headers?: RawHeaders;
+  readonly body?: string;
+  /** Why no response was read (refused, timed out, …). */
+  readonly error?: string;
+}
+
+export interface ClientRegistrationRecord {
+  readonly clientId: string;
+  readonly scope: string;
+  /** Inline registration: the key set as given (judged for private members too). */
+  readonly jwks?: { readonly keys: readonly Record<string, unknown>[] };
+  readonly jwksUrl?: string;
+}
+
+export interface ClientSession {
+  readonly version: 1;
+  readonly registration: ClientRegistrationRecord;
+  readonly judge: {
+    readonly fhirBaseUrl: string;
+    readonly tokenUrl: string;
+    readonly foreignOrigin: string;
+    readonly tokenLifetimeSeconds: number;
+    /** The signing algorithms the judge accepts (RS384/ES384, or the oauth-jwt profile's). */
+    readonly algorithms: readonly string[];
+    readonly startedAt: string;
+    readonly durationMs: number;
+  };
+  /** The command the judge ran as the client, if any. */
+  readonly command?: {
+    readonly argv: readonly string[];
+    readonly exitCode: number | null;
+    readonly signal: string | null;
+    readonly timedOut: boolean;
+    /** The last lines the command wrote to stderr (for "the client crashed" diagnostics). */
+    readonly stderrTail: string;
+  };
+  readonly requests: readonly ObservedRequest[];
+  readonly jwksFetches: readonly JwksFetch[];
+}
+
+export function readClientSession(path = process.env[CLIENT_SESSION_ENV]): ClientSession {
+  if (!path) {
+    throw new HarnessError(
+      "ERR_HARNESS_INTERNAL",
+      `${CLIENT_SESSION_ENV} is not set: run the client checks through npm run client-check`,
+    );
+  }
+  const session = JSON.parse(readFileSync(path, "utf8")) as ClientSession;
+  if (session.version !== 1) {
+    throw new HarnessError("ERR_HARNESS_INTERNAL", `${path}: unknown client session version`);
+  }
+  return session;
+}
+
+/** One header's value(s) as a list (absent: empty). */
+export function headerValues(headers: RawHeaders, name: string): string[] {
+  const value = headers[name.toLowerCase()];
+  return value === undefined ? [] : typeof value === "string" ? [value] : [...value];
+}
+
+export function firstHeader(headers: RawHeaders, name: string): string | undefined {
+  return headerValues(headers, name)[0];
+}
+
+export function pathOf(request: ObservedRequest): string {
+  const q = request.url.indexOf("?");
+  return q >= 0 ? request.url.slice(0, q) : request.url;
+}
+
+export function queryOf(request: ObservedRequest): URLSearchParams {
+  const q = request.url.indexOf("?");
+  return new URLSearchParams(q >= 0 ? request.url.slice(q + 1) : "");
+}
+
+/** The request's form parameters in order, repeats kept (an unparseable or non-form body gives none). */
+export function formPairs(request: ObservedRequest): [string, string][] {
+  return request.body === undefined ? [] : [...new URLSearchParams(request.body)];
+}
+
+export function formParam(request: ObservedRequest, name: string): string | undefined {
+  return formPairs(request).find(([k]) => k === name)?.[1];
+}
+
+export interface DecodedAssertion {
+  readonly compact: string;
+  readonly header?: Record<string, unknown>;
+  readonly claims?: Record<string, unknown>;
+  /** The signature segment, decoded (its length tells JOSE R‖S from DER for ECDSA). */
+  readonly signature?: Uint8Array;
+  /** Why it could not be decoded. */
+  readonly error?: string;
+}
+
+export function decodeAssertion(compact: string): DecodedAssertion {
+  const parts = compact.split(".");
+  if (parts.length !== 3) return { compact, error: `not a compact JWS (${parts.length} segments)` };
+  let header: Record<string, unknown>;
+  let claims: Record<string, unknown>;
+  try {
+    header = decodeProtectedHeader(compact);
+  } catch (err) {
+    return { compact, error: `the header does not decode: ${(err as Error).message}` };
+  }
+  try {
+    claims = decodeJwt(compact);
+  } catch (err) {
+    return { compact, header, error: `the claims do not decode: ${(err as Error).message}` };
+  }
+  return { compact, header, claims, signature: Buffer.from(parts[2] ?? "", "base64url") };
+}
