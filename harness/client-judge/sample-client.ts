@@ -51,6 +51,7 @@ export const MUTANTS = {
   "non-system-scope": "requests patient/Patient.rs instead of its system scopes",
   // discovery
   "discovery-without-accept": "fetches the discovery document without an Accept header",
+  "no-discovery": "skips discovery and posts to a token URL it was configured with ({origin}/auth/token)",
   // token use
   "token-in-query": "sends the access token as an access_token query parameter instead of the header",
   "token-in-query-and-header": "sends the access token both in the query and in the Authorization header",
@@ -200,6 +201,11 @@ export async function runSampleClient(options: SampleClientOptions): Promise<voi
 // --- discovery -----------------------------------------------------------------------------------
 
 async function discover(ctx: Context): Promise<string> {
+  if (ctx.mutant === "no-discovery") {
+    const configured = `${new URL(ctx.fhirBase).origin}/auth/token`;
+    ctx.log(`discovery: skipped, using the configured token URL ${configured}`);
+    return configured;
+  }
   const url = `${ctx.fhirBase}/.well-known/smart-configuration`;
   const headers: Record<string, string> =
     ctx.mutant === "discovery-without-accept" ? {} : { accept: "application/json" };

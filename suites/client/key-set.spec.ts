@@ -94,6 +94,10 @@ test.describe("key set", () => {
       spec(["BS-CLI-03"], { level: "SHOULD" }),
       async ({ judged }) => {
         const fetched = judged.session.jwksFetches.at(-1);
+        test.skip(
+          fetched?.status !== 200,
+          "the JWKS URL served no key set (the check of the anonymous GET says why)",
+        );
         await verify([
           {
             rule: "SMART client-confidential-asymmetric §registering a client, item 1",

@@ -56,7 +56,7 @@ test.describe("token lifetime", () => {
       const lastCallAt = calls.at(-1)?.atMs ?? 0;
       test.skip(
         first === undefined || lastCallAt < first.expiresAtMs,
-        `no token expired while the client was calling (tokens live ${judged.session.judge.tokenLifetimeSeconds} s; a short --token-ttl lets the judge see renewal)`,
+        `the client made no call after its first token expired (tokens live ${judged.session.judge.tokenLifetimeSeconds} s; with a short --token-ttl a client that keeps working shows how it renews)`,
       );
       const expiredUse = calls.filter((r) => {
         const token = judged.presentedToken(r);
