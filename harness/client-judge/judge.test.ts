@@ -188,9 +188,7 @@ test("every client check passes for a conformant client and fails for exactly it
           clientId: "sample-client",
           scope: SCOPE,
           tokenLifetimeSeconds: 2,
-          ...(inline
-            ? { jwks: inline as { keys: Record<string, unknown>[] } }
-            : { jwksUrl: `${hostOrigin}/${registration as string}` }),
+          ...(inline ? { jwks: inline } : { jwksUrl: `${hostOrigin}/${registration as string}` }),
         });
         let error: Error | undefined;
         try {
