@@ -139,7 +139,7 @@ function rsa1024Jwk(): Record<string, unknown> {
 }
 
 test("every client check passes for a conformant client and fails for exactly its mutants", async () => {
-  test.setTimeout(120_000);
+  test.setTimeout(240_000); // ~45 s here: 38 Playwright projects, a worker each
   const generated = await Promise.all([generateClientKey("ES384"), generateClientKey("RS384")]);
   const keys: ClientKey[] = generated.map((g) => g.key);
   const publicSet = publicJwks(keys);

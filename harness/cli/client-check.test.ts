@@ -1,0 +1,118 @@
+/**
+ * `npm run client-check`: bad arguments name the flag and judge nothing (exit 2); a judge that hears from
+ * no client says so and fails the run.
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { expect, test } from "@playwright/test";
+import type { Summary } from "../runner/summary-reporter.ts";
+import { parseClientCheckArgs } from "./client-check.ts";
+
+let dir: string;
+let jwks: string;
+
+test.beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "smart-client-check-"));
+  jwks = join(dir, "public.jwks.json");
+  await writeFile(jwks, JSON.stringify({ keys: [{ kty: "EC", crv: "P-384", kid: "k", x: "AA", y: "AA" }] }));
+  await writeFile(join(dir, "not-json.txt"), "hello");
+  await writeFile(join(dir, "no-keys.json"), JSON.stringify({ keys: [] }));
+});
+
+test.afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const BAD: readonly (readonly [string, () => readonly string[], RegExp])[] = [
+  ["no client id", () => ["--jwks", jwks], /^--client-id: required/],
+  [
+    "both key flags",
+    () => ["--client-id", "c", "--jwks", jwks, "--jwks-url", "http://127.0.0.1:1/k"],
+    /^--jwks \/ --jwks-url/,
+  ],
+  ["no key flag", () => ["--client-id", "c"], /^--jwks \/ --jwks-url/],
+  [
+    "unreadable jwks",
+    () => ["--client-id", "c", "--jwks", join(dir, "missing.json")],
+    /^--jwks: .* not a readable JSON/,
+  ],
+  [
+    "jwks not JSON",
+    () => ["--client-id", "c", "--jwks", join(dir, "not-json.txt")],
+    /^--jwks: .* not a readable JSON/,
+  ],
+  [
+    "empty key set",
+    () => ["--client-id", "c", "--jwks", join(dir, "no-keys.json")],
+    /^--jwks: .* not a JWK Set/,
+  ],
+  [
+    "jwks URL not http",
+    () => ["--client-id", "c", "--jwks-url", "file:///etc/keys"],
+    /^--jwks-url: .* not an http/,
+  ],
+  ["zero token ttl", () => ["--client-id", "c", "--jwks", jwks, "--token-ttl", "0"], /^--token-ttl: "0"/],
+  ["port out of range", () => ["--client-id", "c", "--jwks", jwks, "--port", "70000"], /^--port: 70000/],
+  ["empty scope", () => ["--client-id", "c", "--jwks", jwks, "--scope", " "], /^--scope: empty/],
+  ["bad fail-on", () => ["--client-id", "c", "--jwks", jwks, "--fail-on", "maybe"], /^--fail-on: "maybe"/],
+  ["nothing after --", () => ["--client-id", "c", "--jwks", jwks, "--"], /^--: no command/],
+  [
+    "unknown flag",
+    () => ["--client-id", "c", "--jwks", jwks, "--tokenttl", "2"],
+    /Unknown option '--tokenttl'/,
+  ],
+];
+
+for (const [name, args, message] of BAD) {
+  test(`client-check refuses ${name}, naming the flag`, () => {
+    expect(() => parseClientCheckArgs(args())).toThrow(message);
+  });
+}
+
+test("client-check keeps the command after -- whole and defaults its timeout", () => {
+  const parsed = parseClientCheckArgs([
+    "--client-id",
+    "c",
+    "--jwks",
+    jwks,
+    "--",
+    "node",
+    "client.mjs",
+    "--flag",
+  ]);
+  expect(parsed).toMatchObject({
+    clientId: "c",
+    command: ["node", "client.mjs", "--flag"],
+    timeoutSeconds: 120,
+  });
+});
+
+test("a judge no client talked to says so and fails the run", async () => {
+  test.setTimeout(60_000);
+  const reports = join(dir, "reports");
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (!/^(PW_|PLAYWRIGHT_|TEST_|SMART_)/.test(k)) env[k] = v;
+  const { code, output } = await new Promise<{ code: number | null; output: string }>((done, reject) => {
+    const child = spawn(
+      resolve("node_modules", ".bin", "tsx"),
+      ["harness/cli/client-check.ts", "--client-id", "c", "--jwks", jwks, "--timeout", "1"],
+      { env: { ...env, SMART_REPORTS_DIR: reports, SMART_QUIET: "1" }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let text = "";
+    child.stdout.on("data", (d: Buffer) => (text += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (text += d.toString()));
+    child.on("error", reject);
+    child.on("close", (c) => done({ code: c, output: text }));
+  });
+  expect(output).toMatch(/SMART_FHIR_BASE_URL=http:\/\/127\.0\.0\.1:\d+\/fhir/);
+  expect(output).toContain("The client made no token request at all");
+  expect(code, output).toBe(1);
+  const summary = JSON.parse(await readFile(join(reports, "summary.json"), "utf8")) as Summary;
+  expect(
+    summary.tests.find((t) => t.title === "requests an access token from the token endpoint")?.status,
+  ).toBe("failed");
+  expect(summary.totals.failed).toBe(1);
+});
