@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { defineConfig, type Project } from "@playwright/test";
 import { reportsDir } from "./harness/runner/paths.ts";
+import { judgingReporters } from "./harness/runner/reporters.ts";
 
 const reports = reportsDir();
 
@@ -30,12 +31,5 @@ export default defineConfig({
   timeout: 30_000,
   ...(projects ? { projects } : {}),
   outputDir: join(reports, ".playwright-client"),
-  reporter: [
-    [process.env.SMART_QUIET ? "dot" : "list"],
-    ["./harness/runner/summary-reporter.ts"],
-    [
-      "./harness/runner/allure-reporter.ts",
-      { resultsDir: join(reports, "allure-results"), detail: false, suiteTitle: false },
-    ],
-  ],
+  reporter: judgingReporters(reports),
 });

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { defineConfig, type Project } from "@playwright/test";
 import { DETECTION_MATRIX } from "./fixtures/reference-server/detection-matrix.ts";
 import { reportsDir } from "./harness/runner/paths.ts";
+import { judgingReporters } from "./harness/runner/reporters.ts";
 
 const reports = reportsDir();
 
@@ -45,12 +46,5 @@ export default defineConfig({
   ...(process.env.SMART_DETECTION === "1" ? { projects: detectionProjects() } : {}),
   globalSetup: "./harness/runner/global-setup.ts",
   outputDir: join(reports, ".playwright"),
-  reporter: [
-    [process.env.SMART_QUIET ? "dot" : "list"],
-    ["./harness/runner/summary-reporter.ts"],
-    [
-      "./harness/runner/allure-reporter.ts",
-      { resultsDir: join(reports, "allure-results"), detail: false, suiteTitle: false },
-    ],
-  ],
+  reporter: judgingReporters(reports),
 });

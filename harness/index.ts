@@ -66,13 +66,7 @@ export { schemaCheck, type SchemaName } from "./schemas.ts";
 export { jwksRoute, type HostedRoute } from "./jwks-host.ts";
 export { publicJwks } from "./keys.ts";
 export { requirements, type RequirementId, type Level } from "./requirements.ts";
-export {
-  clientTest,
-  attachRequests,
-  JudgedSession,
-  type IssuedToken,
-  type TokenRequest,
-} from "./client-judge/fixture.ts";
+export { clientTest, JudgedSession, type IssuedToken, type TokenRequest } from "./client-judge/fixture.ts";
 export {
   firstHeader,
   headerValues,

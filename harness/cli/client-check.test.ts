@@ -2,11 +2,11 @@
  * `npm run client-check`: bad arguments name the flag and judge nothing (exit 2); a judge that hears from
  * no client says so and fails the run.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { expect, test } from "@playwright/test";
+import { bin, runProcess } from "../runner/run-suite.ts";
 import type { Summary } from "../runner/summary-reporter.ts";
 import { parseClientCheckArgs } from "./client-check.ts";
 
@@ -92,21 +92,11 @@ test("client-check keeps the command after -- whole and defaults its timeout", (
 test("a judge no client talked to says so and fails the run", async () => {
   test.setTimeout(60_000);
   const reports = join(dir, "reports");
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (!/^(PW_|PLAYWRIGHT_|TEST_|SMART_)/.test(k)) env[k] = v;
-  const { code, output } = await new Promise<{ code: number | null; output: string }>((done, reject) => {
-    const child = spawn(
-      resolve("node_modules", ".bin", "tsx"),
-      ["harness/cli/client-check.ts", "--client-id", "c", "--jwks", jwks, "--timeout", "1"],
-      { env: { ...env, SMART_REPORTS_DIR: reports, SMART_QUIET: "1" }, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let text = "";
-    child.stdout.on("data", (d: Buffer) => (text += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (text += d.toString()));
-    child.on("error", reject);
-    child.on("close", (c) => done({ code: c, output: text }));
-  });
+  const { status: code, output } = await runProcess(
+    bin("tsx"),
+    ["harness/cli/client-check.ts", "--client-id", "c", "--jwks", jwks, "--timeout", "1"],
+    { SMART_REPORTS_DIR: reports, SMART_QUIET: "1" },
+  );
   expect(output).toMatch(/SMART_FHIR_BASE_URL=http:\/\/127\.0\.0\.1:\d+\/fhir/);
   expect(output).toContain("The client made no token request at all");
   expect(code, output).toBe(1);

@@ -104,6 +104,11 @@ export class JudgedSession {
     return `${found.slice(0, 5).join("; ")}${more}`;
   }
 
+  /** The token requests as requests (whatever they carried). */
+  get tokenRequestsSent(): readonly ObservedRequest[] {
+    return this.tokenRequests.map((t) => t.request);
+  }
+
   /** Token requests that carried a client_assertion. */
   get assertions(): readonly Required<TokenRequest>[] {
     return this.tokenRequests.filter((t): t is Required<TokenRequest> => t.assertion !== undefined);
@@ -118,6 +123,20 @@ export class JudgedSession {
       const assertion = byRequest.get(r) as DecodedAssertion;
       return assertion.header === undefined ? assertion.error : problem(assertion, r);
     });
+  }
+
+  /** assertionViolations() over the claims; an assertion whose claims do not decode is a finding. */
+  claimViolations(
+    problem: (claims: Record<string, unknown>, request: ObservedRequest) => string | undefined,
+  ): string | undefined {
+    return this.assertionViolations(({ claims, error }, request) =>
+      claims ? problem(claims, request) : error,
+    );
+  }
+
+  /** Attaches the exchanges a check judged to the running test (decoded assertions, redacted transcripts). */
+  async attach(requests: readonly ObservedRequest[]): Promise<void> {
+    await attachRequests(base.info(), this.session, requests);
   }
 
   /** The issued token a request presents (in any position), if any. */
@@ -159,7 +178,7 @@ function asExchange(session: ClientSession, r: ObservedRequest): Exchange {
 }
 
 /** Attaches the exchanges a check judged: decoded assertions and redacted transcripts. */
-export async function attachRequests(
+async function attachRequests(
   testInfo: TestInfo,
   session: ClientSession,
   requests: readonly ObservedRequest[],

@@ -4,15 +4,15 @@
  * with one flaw — fails exactly the checks named for it, no more, no fewer. All sessions are recorded
  * side by side (each against its own judge) and judged in one Playwright run, a project per session.
  */
-import { spawn } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { expect, test } from "@playwright/test";
 import { generateClientKey, publicJwks, type ClientKey } from "../keys.ts";
+import { bin, runProcess } from "../runner/run-suite.ts";
 import type { Summary } from "../runner/summary-reporter.ts";
 import { startJudge } from "./judge.ts";
 import { MUTANTS, runSampleClient, type Mutant } from "./sample-client.ts";
@@ -125,14 +125,6 @@ const CASES: readonly Case[] = [
 
 const SCOPE = "system/Patient.rs system/Observation.rs";
 
-/** The environment of the nested Playwright run: ours without the variables of the run we are inside. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (!/^(PW_|PLAYWRIGHT_|TEST_|SMART_)/.test(k)) env[k] = v;
-  return { ...env, ...extra };
-}
-
 function rsa1024Jwk(): Record<string, unknown> {
   const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 1024 });
   return { ...publicKey.export({ format: "jwk" }), kid: "weak-1024", alg: "RS384" };
@@ -220,26 +212,17 @@ test("every client check passes for a conformant client and fails for exactly it
     );
 
     const reports = join(dir, "reports");
-    const output = await new Promise<string>((done, reject) => {
-      const child = spawn(
-        resolve("node_modules", ".bin", "playwright"),
-        ["test", "-c", "playwright.client.config.ts", "--reporter=./harness/runner/summary-reporter.ts"],
-        {
-          env: childEnv({
-            SMART_CLIENT_SESSIONS: JSON.stringify(sessions),
-            SMART_REPORTS_DIR: reports,
-            SMART_VERDICTS: "record",
-            SMART_WORKERS: "2",
-          }),
-          stdio: ["ignore", "pipe", "pipe"],
-        },
-      );
-      let text = "";
-      child.stdout.on("data", (d: Buffer) => (text += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (text += d.toString()));
-      child.on("error", reject);
-      child.on("close", () => done(text));
-    });
+    const { output } = await runProcess(
+      bin("playwright"),
+      ["test", "-c", "playwright.client.config.ts", "--reporter=./harness/runner/summary-reporter.ts"],
+      {
+        SMART_CLIENT_SESSIONS: JSON.stringify(sessions),
+        SMART_REPORTS_DIR: reports,
+        SMART_VERDICTS: "record",
+        SMART_WORKERS: "2",
+      },
+      200_000,
+    );
     const summary = JSON.parse(
       await readFile(join(reports, "summary.json"), "utf8").catch(() => {
         throw new Error(`the client checks wrote no summary:\n${output}`);

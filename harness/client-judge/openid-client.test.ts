@@ -5,13 +5,13 @@
  * configured for SMART. Verdicts are compared with fixtures/clients/openid-client.expected.json, and each
  * run must leave summary.json, junit.xml and the HTML report, with no private key or signed JWT in them.
  */
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { expect, test } from "@playwright/test";
 import { generateClientKey, publicJwks } from "../keys.ts";
+import { bin, runProcess } from "../runner/run-suite.ts";
 import type { Summary } from "../runner/summary-reporter.ts";
 import { scanForSecrets } from "../secret-scan.ts";
 
@@ -27,14 +27,6 @@ interface Expected {
 }
 
 const expected = JSON.parse(readFileSync("fixtures/clients/openid-client.expected.json", "utf8")) as Expected;
-
-/** Our environment without the variables of the Playwright run we are inside. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (!/^(PW_|PLAYWRIGHT_|TEST_|SMART_)/.test(k)) env[k] = v;
-  return { ...env, ...extra };
-}
 
 let dir: string;
 let privateMembers: string[];
@@ -57,7 +49,6 @@ for (const mode of Object.keys(expected.modes)) {
   test(`openid-client (${mode} configuration) gets the expected verdicts`, async () => {
     const want = expected.modes[mode] as Expected["modes"][string];
     const reports = join(dir, `reports-${mode}`);
-    const tsx = resolve("node_modules", ".bin", "tsx");
     const args = [
       "harness/cli/client-check.ts",
       "--client-id",
@@ -71,24 +62,14 @@ for (const mode of Object.keys(expected.modes)) {
       "--timeout",
       "60",
       "--",
-      tsx,
+      bin("tsx"),
       "fixtures/clients/openid-client.ts",
     ];
-    const { code, output } = await new Promise<{ code: number | null; output: string }>((done, reject) => {
-      const child = spawn(tsx, args, {
-        env: childEnv({
-          SMART_REPORTS_DIR: reports,
-          SMART_QUIET: "1",
-          OPENID_CLIENT_JWKS: join(dir, "private.jwks.json"),
-          OPENID_CLIENT_MODE: mode,
-        }),
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let text = "";
-      child.stdout.on("data", (d: Buffer) => (text += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (text += d.toString()));
-      child.on("error", reject);
-      child.on("close", (c) => done({ code: c, output: text }));
+    const { status: code, output } = await runProcess(bin("tsx"), args, {
+      SMART_REPORTS_DIR: reports,
+      SMART_QUIET: "1",
+      OPENID_CLIENT_JWKS: join(dir, "private.jwks.json"),
+      OPENID_CLIENT_MODE: mode,
     });
     const summary = JSON.parse(await readFile(join(reports, "summary.json"), "utf8")) as Summary;
     const titles = (status: string) =>

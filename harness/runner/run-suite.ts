@@ -26,13 +26,49 @@ export interface SuiteRunOptions {
 }
 
 /** The environment of a child run: ours without the variables of the Playwright run we may be inside. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+export function childEnv(extra: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (!/^(PW_|PLAYWRIGHT_|TEST_|SMART_)/.test(k)) env[k] = v;
   }
   return { ...env, ...extra };
 }
+
+export interface ProcessOutcome {
+  readonly status: number | null;
+  /** stdout and stderr, interleaved as they arrived. */
+  readonly output: string;
+}
+
+/**
+ * Runs a command of ours (a path under node_modules/.bin, or any program) in a child process without
+ * blocking this one — a test may be serving the target from it — with childEnv(env), and collects its
+ * output. Killed after timeoutMs.
+ */
+export async function runProcess(
+  command: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  timeoutMs = 150_000,
+): Promise<ProcessOutcome> {
+  const child = spawn(command, args, { env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  try {
+    const status = await new Promise<number | null>((done, reject) => {
+      child.on("error", reject);
+      child.on("close", (code) => done(code));
+    });
+    return { status, output };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A binary of ours: node_modules/.bin/<name>. */
+export const bin = (name: string): string => resolve("node_modules", ".bin", name);
 
 export async function runSuite(options: SuiteRunOptions = {}): Promise<Summary> {
   const reports = await mkdtemp(join(tmpdir(), "smart-suite-run-"));
@@ -43,7 +79,7 @@ export async function runSuite(options: SuiteRunOptions = {}): Promise<Summary> 
       ...(options.grep ? ["--grep", options.grep] : []),
       ...(options.includeSlow === false ? ["--grep-invert", "@slow"] : []),
     ];
-    const env = childEnv({
+    const env: Record<string, string> = {
       SMART_REPORTS_DIR: reports,
       SMART_WORKERS: String(options.workers ?? 1),
       SMART_REFERENCE_FAULTS: (options.faults ?? []).join(","),
@@ -55,18 +91,8 @@ export async function runSuite(options: SuiteRunOptions = {}): Promise<Summary> 
       ...(options.tokenLifetimeSeconds
         ? { SMART_REFERENCE_TOKEN_LIFETIME: String(options.tokenLifetimeSeconds) }
         : {}),
-    });
-    const output = await new Promise<string>((done, reject) => {
-      const child = spawn(resolve("node_modules", ".bin", "playwright"), args, {
-        env,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let text = "";
-      child.stdout.on("data", (d: Buffer) => (text += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (text += d.toString()));
-      child.on("error", reject);
-      child.on("close", () => done(text));
-    });
+    };
+    const { output } = await runProcess(bin("playwright"), args, env, 30 * 60_000);
     try {
       return JSON.parse(await readFile(join(reports, "summary.json"), "utf8")) as Summary;
     } catch (cause) {
@@ -89,22 +115,6 @@ export async function runConformanceCli(
   args: readonly string[],
   env: Readonly<Record<string, string>>,
   timeoutMs = 150_000,
-): Promise<{ status: number | null; output: string }> {
-  const child = spawn(resolve("node_modules", ".bin", "tsx"), ["harness/cli/conformance.ts", ...args], {
-    env: childEnv(env),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-  try {
-    const status = await new Promise<number | null>((done, reject) => {
-      child.on("error", reject);
-      child.on("close", (code) => done(code));
-    });
-    return { status, output };
-  } finally {
-    clearTimeout(timer);
-  }
+): Promise<ProcessOutcome> {
+  return runProcess(bin("tsx"), ["harness/cli/conformance.ts", ...args], env, timeoutMs);
 }

@@ -1,47 +1,37 @@
 // BS-CLI-07/08: the assertion's claims — iss = sub = the client id, aud exactly the token URL, an integer exp
 // at most five minutes ahead, a jti — and a new assertion with a new jti for every token request.
-import { attachRequests, clientTest as test, spec, verify } from "../../harness/index.ts";
+import { clientTest as test, spec, verify } from "../../harness/index.ts";
 
 /** Seconds of rounding allowed on exp: the client may truncate the clock it reads. */
 const EXP_ROUNDING_SECONDS = 1;
 
 test.describe("assertion claims", () => {
-  test.beforeEach(({ judged }) => {
+  test.beforeEach(async ({ judged }) => {
     test.skip(judged.assertions.length === 0, "the client sent no client assertion");
+    await judged.attach(judged.assertions.map((t) => t.request));
   });
 
   test("sets iss and sub to its client id", spec(["BS-CLI-07"]), async ({ judged }) => {
-    await attachRequests(
-      test.info(),
-      judged.session,
-      judged.assertions.map((t) => t.request),
-    );
     const clientId = judged.session.registration.clientId;
     const claim = (name: "iss" | "sub") => ({
       rule: "SMART client-confidential-asymmetric §authenticating / RFC 7523 §3",
       expectation: `${name} "${clientId}"`,
       evaluate: () =>
-        judged.assertionViolations(({ claims, error }) =>
-          !claims ? error : claims[name] === clientId ? undefined : `${name} ${JSON.stringify(claims[name])}`,
+        judged.claimViolations((claims) =>
+          claims[name] === clientId ? undefined : `${name} ${JSON.stringify(claims[name])}`,
         ),
     });
     await verify([claim("iss"), claim("sub")]);
   });
 
   test("sets aud to exactly the token URL", spec(["BS-CLI-07"]), async ({ judged }) => {
-    await attachRequests(
-      test.info(),
-      judged.session,
-      judged.assertions.map((t) => t.request),
-    );
     const tokenUrl = judged.session.judge.tokenUrl;
     await verify([
       {
         rule: "SMART client-confidential-asymmetric §authenticating (aud)",
         expectation: `aud "${tokenUrl}", the URL the assertion is posted to`,
         evaluate: () =>
-          judged.assertionViolations(({ claims, error }) => {
-            if (!claims) return error;
+          judged.claimViolations((claims) => {
             const aud = claims.aud;
             const ok = aud === tokenUrl || (Array.isArray(aud) && aud.length === 1 && aud[0] === tokenUrl);
             return ok ? undefined : `aud ${JSON.stringify(aud)}`;
@@ -51,11 +41,6 @@ test.describe("assertion claims", () => {
   });
 
   test("sets exp to an integer at most five minutes ahead", spec(["BS-CLI-07"]), async ({ judged }) => {
-    await attachRequests(
-      test.info(),
-      judged.session,
-      judged.assertions.map((t) => t.request),
-    );
     const startedAt = Date.parse(judged.session.judge.startedAt);
     const arrival = (atMs: number) => (startedAt + atMs) / 1000;
     await verify([
@@ -63,16 +48,15 @@ test.describe("assertion claims", () => {
         rule: "SMART client-confidential-asymmetric §authenticating (exp) / RFC 7519 §4.1.4",
         expectation: "exp a NumericDate given as an integer",
         evaluate: () =>
-          judged.assertionViolations(({ claims, error }) =>
-            !claims ? error : Number.isInteger(claims.exp) ? undefined : `exp ${JSON.stringify(claims.exp)}`,
+          judged.claimViolations((claims) =>
+            Number.isInteger(claims.exp) ? undefined : `exp ${JSON.stringify(claims.exp)}`,
           ),
       },
       {
         rule: "SMART client-confidential-asymmetric §authenticating (exp)",
         expectation: "exp in the future and no more than 300 s after the request arrived",
         evaluate: () =>
-          judged.assertionViolations(({ claims, error }, request) => {
-            if (!claims) return error;
+          judged.claimViolations((claims, request) => {
             if (typeof claims.exp !== "number") return undefined; // the rule above names it
             const ahead = claims.exp - arrival(request.atMs);
             if (ahead > 300 + EXP_ROUNDING_SECONDS) return `exp is ${Math.round(ahead)} s ahead`;
@@ -84,22 +68,15 @@ test.describe("assertion claims", () => {
   });
 
   test("sends a jti", spec(["BS-CLI-07"]), async ({ judged }) => {
-    await attachRequests(
-      test.info(),
-      judged.session,
-      judged.assertions.map((t) => t.request),
-    );
     await verify([
       {
         rule: "SMART client-confidential-asymmetric §authenticating (jti)",
         expectation: "a non-empty string jti",
         evaluate: () =>
-          judged.assertionViolations(({ claims, error }) =>
-            !claims
-              ? error
-              : typeof claims.jti === "string" && claims.jti !== ""
-                ? undefined
-                : `jti ${JSON.stringify(claims.jti)}`,
+          judged.claimViolations((claims) =>
+            typeof claims.jti === "string" && claims.jti !== ""
+              ? undefined
+              : `jti ${JSON.stringify(claims.jti)}`,
           ),
       },
     ]);
@@ -112,11 +89,6 @@ test.describe("assertion claims", () => {
       test.skip(
         judged.assertions.length < 2,
         "one token request: nothing to compare (a short --token-ttl makes the client return)",
-      );
-      await attachRequests(
-        test.info(),
-        judged.session,
-        judged.assertions.map((t) => t.request),
       );
       const firstSeen = new Map<string, number>();
       const jtiSeen = new Map<string, number>();
@@ -135,8 +107,8 @@ test.describe("assertion claims", () => {
           rule: "SMART client-confidential-asymmetric §authenticating (jti) / RFC 7523 §3 item 7",
           expectation: "a jti never used before in the session",
           evaluate: () =>
-            judged.assertionViolations(({ claims }, request) => {
-              const jti = claims?.jti;
+            judged.claimViolations((claims, request) => {
+              const jti = claims.jti;
               if (typeof jti !== "string") return undefined; // "sends a jti" names it
               const earlier = jtiSeen.get(jti);
               if (earlier === undefined) jtiSeen.set(jti, request.seq);

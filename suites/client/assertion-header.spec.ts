@@ -1,18 +1,14 @@
 // BS-CLI-05/06: the assertion's JOSE header — a SMART algorithm, the kid of a registered key, typ JWT, and a
 // jku only when it is the registered JWKS URL.
-import { attachRequests, clientKeySet, clientTest as test, spec, verify } from "../../harness/index.ts";
+import { clientKeySet, clientTest as test, spec, verify } from "../../harness/index.ts";
 
 test.describe("assertion header", () => {
-  test.beforeEach(({ judged }) => {
+  test.beforeEach(async ({ judged }) => {
     test.skip(judged.assertions.length === 0, "the client sent no client assertion");
+    await judged.attach(judged.assertions.map((t) => t.request));
   });
 
   test("signs with RS384 or ES384", spec(["BS-CLI-05"], { level: "SHOULD" }), async ({ judged }) => {
-    await attachRequests(
-      test.info(),
-      judged.session,
-      judged.assertions.map((t) => t.request),
-    );
     const algorithms = judged.session.judge.algorithms;
     await verify([
       {
@@ -27,11 +23,6 @@ test.describe("assertion header", () => {
   });
 
   test("names a registered key in kid", spec(["BS-CLI-06"]), async ({ judged }) => {
-    await attachRequests(
-      test.info(),
-      judged.session,
-      judged.assertions.map((t) => t.request),
-    );
     const keySet = clientKeySet(judged.session);
     await verify([
       {
@@ -59,11 +50,6 @@ test.describe("assertion header", () => {
   });
 
   test("declares typ JWT", spec(["BS-CLI-06"]), async ({ judged }) => {
-    await attachRequests(
-      test.info(),
-      judged.session,
-      judged.assertions.map((t) => t.request),
-    );
     await verify([
       {
         rule: "SMART client-confidential-asymmetric §authenticating (header typ)",
@@ -81,11 +67,6 @@ test.describe("assertion header", () => {
   });
 
   test("sends no jku, or exactly the registered JWKS URL", spec(["BS-CLI-06"]), async ({ judged }) => {
-    await attachRequests(
-      test.info(),
-      judged.session,
-      judged.assertions.map((t) => t.request),
-    );
     const registered = judged.session.registration.jwksUrl;
     await verify([
       {

@@ -1,6 +1,6 @@
 // BS-CLI-12: discovery — the client reads .well-known/smart-configuration, asking for JSON, and takes the
 // token endpoint from it before its first token request.
-import { attachRequests, clientTest as test, firstHeader, spec, verify } from "../../harness/index.ts";
+import { clientTest as test, firstHeader, spec, verify } from "../../harness/index.ts";
 
 const ACCEPTS_JSON = /(^|,)\s*(application\/json|application\/\*|\*\/\*)\s*(;|,|$)/i;
 
@@ -11,7 +11,7 @@ test.describe("discovery", () => {
     async ({ judged }) => {
       const firstToken = judged.tokenRequests[0]?.request;
       test.skip(firstToken === undefined, "the client made no token request");
-      await attachRequests(test.info(), judged.session, judged.discoveryRequests);
+      await judged.attach(judged.discoveryRequests);
       await verify([
         {
           rule: "SMART backend services §retrieve .well-known/smart-configuration",
@@ -29,7 +29,7 @@ test.describe("discovery", () => {
 
   test("asks for JSON when it fetches discovery", spec(["BS-CLI-12"]), async ({ judged }) => {
     test.skip(judged.discoveryRequests.length === 0, "the client never fetched the discovery document");
-    await attachRequests(test.info(), judged.session, judged.discoveryRequests);
+    await judged.attach(judged.discoveryRequests);
     await verify([
       {
         rule: "SMART app launch §conformance (well-known: Accept application/json)",

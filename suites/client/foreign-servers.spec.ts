@@ -1,7 +1,7 @@
 // BS-CLI-14: the token stays with the server that issued it. The judge's search Bundles carry an entry whose
 // fullUrl is on a second origin it also serves; a client may ignore it or read it anonymously, but must not
 // send its token there.
-import { attachRequests, clientTest as test, firstHeader, spec, verify } from "../../harness/index.ts";
+import { clientTest as test, firstHeader, spec, verify } from "../../harness/index.ts";
 
 test.describe("foreign servers", () => {
   test(
@@ -16,7 +16,7 @@ test.describe("foreign servers", () => {
         searches.length === 0 && judged.foreignRequests.length === 0,
         "the client made no FHIR search, so it never saw a reference to another server",
       );
-      await attachRequests(test.info(), judged.session, judged.foreignRequests);
+      await judged.attach(judged.foreignRequests);
       await verify([
         {
           rule: "SMART backend services §access FHIR API (response)",

@@ -1,7 +1,6 @@
 // BS-CLI-05: the signature — made with a key of the registered set (as the kid says), JOSE R‖S encoding for
 // ECDSA, RSA keys of at least 2048 bits.
 import {
-  attachRequests,
   clientKeySet,
   clientTest as test,
   looksLikeDer,
@@ -14,11 +13,7 @@ import {
 test.describe("assertion signature", () => {
   test("signs with the registered key its kid names", spec(["BS-CLI-05"]), async ({ judged }) => {
     test.skip(judged.assertions.length === 0, "the client sent no client assertion");
-    await attachRequests(
-      test.info(),
-      judged.session,
-      judged.assertions.map((t) => t.request),
-    );
+    await judged.attach(judged.assertions.map((t) => t.request));
     const keySet = clientKeySet(judged.session);
     const verdicts = new Map(
       await Promise.all(
@@ -46,11 +41,7 @@ test.describe("assertion signature", () => {
   test("encodes ECDSA signatures as JOSE R‖S, not DER", spec(["BS-CLI-05"]), async ({ judged }) => {
     const ecdsa = judged.assertions.filter((t) => String(t.assertion.header?.alg).startsWith("ES"));
     test.skip(ecdsa.length === 0, "the client sent no ECDSA-signed assertion");
-    await attachRequests(
-      test.info(),
-      judged.session,
-      ecdsa.map((t) => t.request),
-    );
+    await judged.attach(ecdsa.map((t) => t.request));
     await verify([
       {
         rule: "RFC 7518 §3.4",

@@ -1,12 +1,6 @@
 // BS-CLI-15/16: living with the token response — members it does not know are ignored, and once the token
 // has expired the client gets a new one (a new assertion) instead of presenting the old one again.
-import {
-  attachRequests,
-  clientTest as test,
-  spec,
-  verify,
-  UNKNOWN_TOKEN_MEMBER,
-} from "../../harness/index.ts";
+import { clientTest as test, spec, verify, UNKNOWN_TOKEN_MEMBER } from "../../harness/index.ts";
 
 test.describe("token lifetime", () => {
   test(
@@ -25,11 +19,7 @@ test.describe("token lifetime", () => {
         used.length === 0 && !failedAfter,
         "the client never presented its token and ended normally: it may only have wanted the token",
       );
-      await attachRequests(
-        test.info(),
-        judged.session,
-        judged.tokenRequests.map((t) => t.request),
-      );
+      await judged.attach(judged.tokenRequestsSent);
       await verify([
         {
           rule: "RFC 6749 §5.1 (the client MUST ignore unrecognized response parameters)",
@@ -62,11 +52,7 @@ test.describe("token lifetime", () => {
         const token = judged.presentedToken(r);
         return token !== undefined && token.expiresAtMs <= r.atMs;
       });
-      await attachRequests(
-        test.info(),
-        judged.session,
-        [...expiredUse, ...judged.tokenRequests.map((t) => t.request)].sort((a, b) => a.seq - b.seq),
-      );
+      await judged.attach([...expiredUse, ...judged.tokenRequestsSent].sort((a, b) => a.seq - b.seq));
       await verify([
         {
           rule: "SMART backend services §issue access token (clients request a new token as needed)",

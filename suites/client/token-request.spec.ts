@@ -2,7 +2,6 @@
 // with a JWT-bearer assertion and nothing else authenticating it, for system/ scopes the client may have.
 import {
   JWT_BEARER,
-  attachRequests,
   beyond,
   clientTest as test,
   firstHeader,
@@ -17,7 +16,7 @@ const FORM = "application/x-www-form-urlencoded";
 test.describe("token request", () => {
   test("requests an access token from the token endpoint", spec(["BS-CLI-09"]), async ({ judged }) => {
     const { session } = judged;
-    await attachRequests(test.info(), session, session.requests);
+    await judged.attach(session.requests);
     const command = session.command;
     const how = command
       ? command.timedOut
@@ -37,136 +36,130 @@ test.describe("token request", () => {
     ]);
   });
 
-  const requests = (judged: { tokenRequests: readonly { request: ObservedRequest }[] }) =>
-    judged.tokenRequests.map((t) => t.request);
-
-  test("POSTs the token request as an HTML form", spec(["BS-CLI-09"]), async ({ judged }) => {
-    test.skip(judged.tokenRequests.length === 0, "the client made no token request");
-    await attachRequests(test.info(), judged.session, requests(judged));
-    await verify([
-      {
-        rule: "RFC 6749 §4.4.2 / SMART backend services §request",
-        expectation: "method POST",
-        evaluate: () =>
-          judged.violations(requests(judged), (r) => (r.method === "POST" ? undefined : r.method)),
-      },
-      {
-        rule: "RFC 6749 §4.4.2 / SMART backend services §request",
-        expectation: `Content-Type ${FORM}`,
-        evaluate: () =>
-          judged.violations(requests(judged), (r) => {
-            const type = firstHeader(r.headers, "content-type");
-            return type?.split(";")[0]?.trim().toLowerCase() === FORM
-              ? undefined
-              : `Content-Type ${type ?? "absent"}`;
-          }),
-      },
-    ]);
-  });
-
-  test("sends each token request parameter once", spec(["BS-CLI-09"]), async ({ judged }) => {
-    test.skip(judged.tokenRequests.length === 0, "the client made no token request");
-    await attachRequests(test.info(), judged.session, requests(judged));
-    await verify([
-      {
-        rule: "RFC 6749 §3.2",
-        expectation: "no parameter sent more than once",
-        evaluate: () =>
-          judged.violations(requests(judged), (r) => {
-            const names = formPairs(r).map(([k]) => k);
-            const repeated = [...new Set(names.filter((n, i) => names.indexOf(n) !== i))];
-            return repeated.length ? `repeated ${repeated.join(", ")}` : undefined;
-          }),
-      },
-    ]);
-  });
-
-  test(
-    "sends grant_type client_credentials with a JWT-bearer client assertion",
-    spec(["BS-CLI-09"]),
-    async ({ judged }) => {
+  test.describe("each request", () => {
+    test.beforeEach(async ({ judged }) => {
       test.skip(judged.tokenRequests.length === 0, "the client made no token request");
-      await attachRequests(test.info(), judged.session, requests(judged));
-      const param = (r: ObservedRequest, name: string) => formPairs(r).find(([k]) => k === name)?.[1];
-      const exactly = (name: string, value: string) => ({
-        rule: "SMART backend services §request",
-        expectation: `${name}=${value}`,
-        evaluate: () =>
-          judged.violations(requests(judged), (r) => {
-            const sent = param(r, name);
-            return sent === value ? undefined : sent === undefined ? `no ${name}` : `${name}=${sent}`;
-          }),
-      });
+      await judged.attach(judged.tokenRequestsSent);
+    });
+
+    test("POSTs the token request as an HTML form", spec(["BS-CLI-09"]), async ({ judged }) => {
       await verify([
-        exactly("grant_type", "client_credentials"),
-        exactly("client_assertion_type", JWT_BEARER),
         {
+          rule: "RFC 6749 §4.4.2 / SMART backend services §request",
+          expectation: "method POST",
+          evaluate: () =>
+            judged.violations(judged.tokenRequestsSent, (r) => (r.method === "POST" ? undefined : r.method)),
+        },
+        {
+          rule: "RFC 6749 §4.4.2 / SMART backend services §request",
+          expectation: `Content-Type ${FORM}`,
+          evaluate: () =>
+            judged.violations(judged.tokenRequestsSent, (r) => {
+              const type = firstHeader(r.headers, "content-type");
+              return type?.split(";")[0]?.trim().toLowerCase() === FORM
+                ? undefined
+                : `Content-Type ${type ?? "absent"}`;
+            }),
+        },
+      ]);
+    });
+
+    test("sends each token request parameter once", spec(["BS-CLI-09"]), async ({ judged }) => {
+      await verify([
+        {
+          rule: "RFC 6749 §3.2",
+          expectation: "no parameter sent more than once",
+          evaluate: () =>
+            judged.violations(judged.tokenRequestsSent, (r) => {
+              const names = formPairs(r).map(([k]) => k);
+              const repeated = [...new Set(names.filter((n, i) => names.indexOf(n) !== i))];
+              return repeated.length ? `repeated ${repeated.join(", ")}` : undefined;
+            }),
+        },
+      ]);
+    });
+
+    test(
+      "sends grant_type client_credentials with a JWT-bearer client assertion",
+      spec(["BS-CLI-09"]),
+      async ({ judged }) => {
+        const param = (r: ObservedRequest, name: string) => formPairs(r).find(([k]) => k === name)?.[1];
+        const exactly = (name: string, value: string) => ({
           rule: "SMART backend services §request",
-          expectation: "a client_assertion and a scope parameter",
+          expectation: `${name}=${value}`,
           evaluate: () =>
-            judged.violations(requests(judged), (r) => {
-              const missing = ["client_assertion", "scope"].filter((n) => !param(r, n));
-              return missing.length ? `no ${missing.join(" and no ")}` : undefined;
+            judged.violations(judged.tokenRequestsSent, (r) => {
+              const sent = param(r, name);
+              return sent === value ? undefined : sent === undefined ? `no ${name}` : `${name}=${sent}`;
             }),
-        },
-      ]);
-    },
-  );
+        });
+        await verify([
+          exactly("grant_type", "client_credentials"),
+          exactly("client_assertion_type", JWT_BEARER),
+          {
+            rule: "SMART backend services §request",
+            expectation: "a client_assertion and a scope parameter",
+            evaluate: () =>
+              judged.violations(judged.tokenRequestsSent, (r) => {
+                const missing = ["client_assertion", "scope"].filter((n) => !param(r, n));
+                return missing.length ? `no ${missing.join(" and no ")}` : undefined;
+              }),
+          },
+        ]);
+      },
+    );
 
-  test(
-    "authenticates with the assertion alone, never HTTP Basic or a secret",
-    spec(["BS-CLI-09"]),
-    async ({ judged }) => {
-      test.skip(judged.tokenRequests.length === 0, "the client made no token request");
-      await attachRequests(test.info(), judged.session, requests(judged));
+    test(
+      "authenticates with the assertion alone, never HTTP Basic or a secret",
+      spec(["BS-CLI-09"]),
+      async ({ judged }) => {
+        await verify([
+          {
+            rule: "RFC 6749 §2.3 (one authentication method) / SMART client-confidential-asymmetric",
+            expectation: "no Authorization header on the token request",
+            evaluate: () =>
+              judged.violations(judged.tokenRequestsSent, (r) => {
+                const auth = firstHeader(r.headers, "authorization");
+                return auth === undefined ? undefined : `Authorization: ${auth.split(" ")[0] ?? ""} …`;
+              }),
+          },
+          {
+            rule: "RFC 6749 §2.3.1",
+            expectation: "no client_secret parameter",
+            evaluate: () =>
+              judged.violations(judged.tokenRequestsSent, (r) =>
+                formPairs(r).some(([k]) => k === "client_secret") ? "sent client_secret" : undefined,
+              ),
+          },
+        ]);
+      },
+    );
+
+    test("requests system/ scopes within its registration", spec(["BS-CLI-10"]), async ({ judged }) => {
+      const registered = judged.session.registration.scope;
+      const requested = (r: ObservedRequest) => formPairs(r).find(([k]) => k === "scope")?.[1] ?? "";
       await verify([
         {
-          rule: "RFC 6749 §2.3 (one authentication method) / SMART client-confidential-asymmetric",
-          expectation: "no Authorization header on the token request",
+          rule: "SMART backend services §scopes",
+          expectation: "system/ scopes only",
           evaluate: () =>
-            judged.violations(requests(judged), (r) => {
-              const auth = firstHeader(r.headers, "authorization");
-              return auth === undefined ? undefined : `Authorization: ${auth.split(" ")[0] ?? ""} …`;
+            judged.violations(judged.tokenRequestsSent, (r) => {
+              const other = requested(r)
+                .split(" ")
+                .filter((s) => s !== "" && !s.startsWith("system/"));
+              return other.length ? `requested ${other.join(" ")}` : undefined;
             }),
         },
         {
-          rule: "RFC 6749 §2.3.1",
-          expectation: "no client_secret parameter",
+          rule: "SMART scopes §best practice (request what is needed)",
+          expectation: `scopes covered by the registration (${registered})`,
           evaluate: () =>
-            judged.violations(requests(judged), (r) =>
-              formPairs(r).some(([k]) => k === "client_secret") ? "sent client_secret" : undefined,
-            ),
+            judged.violations(judged.tokenRequestsSent, (r) => {
+              const extra = beyond(requested(r), registered).filter((s) => s.startsWith("system/"));
+              return extra.length ? `requested ${extra.join(" ")}, beyond the registration` : undefined;
+            }),
         },
       ]);
-    },
-  );
-
-  test("requests system/ scopes within its registration", spec(["BS-CLI-10"]), async ({ judged }) => {
-    test.skip(judged.tokenRequests.length === 0, "the client made no token request");
-    await attachRequests(test.info(), judged.session, requests(judged));
-    const registered = judged.session.registration.scope;
-    const requested = (r: ObservedRequest) => formPairs(r).find(([k]) => k === "scope")?.[1] ?? "";
-    await verify([
-      {
-        rule: "SMART backend services §scopes",
-        expectation: "system/ scopes only",
-        evaluate: () =>
-          judged.violations(requests(judged), (r) => {
-            const other = requested(r)
-              .split(" ")
-              .filter((s) => s !== "" && !s.startsWith("system/"));
-            return other.length ? `requested ${other.join(" ")}` : undefined;
-          }),
-      },
-      {
-        rule: "SMART scopes §best practice (request what is needed)",
-        expectation: `scopes covered by the registration (${registered})`,
-        evaluate: () =>
-          judged.violations(requests(judged), (r) => {
-            const extra = beyond(requested(r), registered).filter((s) => s.startsWith("system/"));
-            return extra.length ? `requested ${extra.join(" ")}, beyond the registration` : undefined;
-          }),
-      },
-    ]);
+    });
   });
 });

@@ -1,7 +1,6 @@
 // BS-CLI-13: presenting the token — only in an Authorization: Bearer header, never in the query or the body,
 // never by two methods at once (RFC 6750 §2).
 import {
-  attachRequests,
   clientTest as test,
   firstHeader,
   formPairs,
@@ -20,7 +19,7 @@ test.describe("token use", () => {
         .filter((r) => judged.presentedToken(r) !== undefined)
         .sort((a, b) => a.seq - b.seq);
       test.skip(presenting.length === 0, "the client presented no token the judge issued");
-      await attachRequests(test.info(), judged.session, presenting);
+      await judged.attach(presenting);
       const token = (r: ObservedRequest) => judged.presentedToken(r)?.token ?? "";
       const methods = (r: ObservedRequest) => {
         const found: string[] = [];
