@@ -17,7 +17,21 @@ export interface Check {
   readonly evaluate: () => string | undefined;
   /** The catalog ambiguity this check reads strictly; some profiles judge its failure a SHOULD finding. */
   readonly ambiguity?: AmbiguityId;
+  /**
+   * "SHOULD" for a check the specs state at most as a recommendation (e.g. the error code where they let
+   * the server choose, harness/latitude.ts): its failure is a SHOULD finding whatever the test's level.
+   */
+  readonly level?: "SHOULD";
+  /**
+   * For a check that judges an event which may not happen (a 401, a fetch): whether it happened. A check
+   * whose event was not observed does not apply; a test none of whose checks applied is skipped as
+   * "not observed", never passed.
+   */
+  readonly applies?: { readonly observed: boolean; readonly event: string };
 }
+
+/** Skip-reason prefix of a test whose deciding checks never applied (the event they judge never happened). */
+export const NOT_OBSERVED = "not observed";
 
 /** A conformance verdict (never a harness problem): the target did not do what the spec requires. */
 export class ConformanceViolation extends Error {
@@ -31,8 +45,13 @@ export const VERDICT_ANNOTATION = "conformance-violation";
 /** The level of what failed in a test, when a profile judged it weaker than the test's own level. */
 export const FINDING_ANNOTATION = "finding";
 
-export async function verify(checks: readonly Check[]): Promise<void> {
+export async function verify(all: readonly Check[]): Promise<void> {
   const record = process.env[VERDICTS_ENV] === "record";
+  const checks = all.filter((c) => c.applies?.observed !== false);
+  if (all.length > 0 && checks.length === 0) {
+    const events = [...new Set(all.map((c) => c.applies?.event ?? ""))].join("; ");
+    test.skip(true, `${NOT_OBSERVED}: ${events}`);
+  }
   const failures: string[] = [];
   let onlySoftened = true;
   for (const check of checks) {
@@ -47,12 +66,15 @@ export async function verify(checks: readonly Check[]): Promise<void> {
       else await test.step(`${check.rule}: ${check.expectation}`, judge);
     } catch (err) {
       if (!(err instanceof ConformanceViolation)) throw err;
-      const soft = softened(check.ambiguity);
+      const recommended = check.level === "SHOULD";
+      const soft = recommended || softened(check.ambiguity);
       onlySoftened &&= soft;
       failures.push(
-        soft
-          ? `${err.message} [a SHOULD finding under the ${activeProfile().name} profile: ${check.ambiguity ?? ""}]`
-          : err.message,
+        recommended
+          ? `${err.message} [a SHOULD finding: the specs let the server choose here]`
+          : soft
+            ? `${err.message} [a SHOULD finding under the ${activeProfile().name} profile: ${check.ambiguity ?? ""}]`
+            : err.message,
       );
     }
   }
@@ -104,7 +126,12 @@ export type OAuthErrorCode =
  */
 export function oauthErrorChecks(
   ex: Exchange,
-  expected: { codes: readonly OAuthErrorCode[]; rule: string },
+  expected: {
+    codes: readonly OAuthErrorCode[];
+    rule: string;
+    /** "SHOULD" where the specs let the server choose the code: another code is a SHOULD finding. */
+    codeLevel?: "SHOULD";
+  },
 ): Check[] {
   const allow401 = expected.codes.includes("invalid_client");
   return [
@@ -140,6 +167,7 @@ export function oauthErrorChecks(
     {
       rule: expected.rule,
       expectation: `error=${expected.codes.join(" or ")}`,
+      ...(expected.codeLevel ? { level: expected.codeLevel } : {}),
       evaluate: () => {
         const code = body(ex)?.error;
         return typeof code === "string" && (expected.codes as readonly string[]).includes(code)

@@ -9,12 +9,20 @@ import * as allure from "allure-js-commons";
 import { baselineAssertion, build, JWT_BEARER, type AssertionDraft, type Mutation } from "./assertion.ts";
 import { responseObject, VERDICTS_ENV } from "./checks.ts";
 import { loadTargetConfig, type TargetConfig } from "./config.ts";
-import { HarnessError, type HarnessErrorCode } from "./errors.ts";
+import { HarnessError, isBrokenMessage, type HarnessErrorCode } from "./errors.ts";
 import type { Dispatcher } from "undici";
 import { HttpClient, jsonBody, targetDispatcher, type Exchange, type FormParams } from "./http.ts";
-import { JwksControl } from "./jwks-control.ts";
+import { JwksControl, neverFetchedReason } from "./jwks-control.ts";
+import {
+  parseCapabilityStatement,
+  protectedRequestFor,
+  type Capabilities,
+  type ProtectedRequest,
+} from "./protected-requests.ts";
+import type { Registration } from "./scopes.ts";
 import { loadPrivateJwks, type ClientKey, type SigningAlg } from "./keys.ts";
 import { decodedAssertion, Redactor, renderExchange, shorten } from "./redact.ts";
+import { rerunCommand } from "./rerun.ts";
 import {
   isRequirementId,
   requirements,
@@ -24,11 +32,14 @@ import {
 } from "./requirements.ts";
 import type { FaultyTwin } from "./runner/embedded-target.ts";
 import { activeProfile, profileLevel, profileSkip } from "./profiles.ts";
+import { LATITUDE, type LatitudePoint } from "./latitude.ts";
 import { readRunState, type RunState } from "./runner/run-state.ts";
+import { watchOf } from "./target-down.ts";
 
 /** What a worker knows about the target: its config, run state and (once fetched) discovery document. */
 export class Target {
   private discoveryPromise: Promise<Record<string, unknown>> | undefined;
+  private capabilitiesPromise: Promise<Capabilities | undefined> | undefined;
 
   constructor(
     readonly config: TargetConfig,
@@ -55,6 +66,14 @@ export class Target {
       return doc;
     });
     return this.discoveryPromise;
+  }
+
+  /** What `{fhirBaseUrl}/metadata` states, fetched once per worker; undefined when it serves no CapabilityStatement. */
+  capabilities(): Promise<Capabilities | undefined> {
+    this.capabilitiesPromise ??= this.http
+      .get(`${this.config.fhirBaseUrl}/metadata`, { accept: "application/fhir+json" }, "CapabilityStatement")
+      .then((ex) => (ex.response.status === 200 ? parseCapabilityStatement(jsonBody(ex)) : undefined));
+    return this.capabilitiesPromise;
   }
 
   /** The configured token endpoint, else the discovered one. */
@@ -99,6 +118,8 @@ export class Client {
     readonly scope: string,
     readonly keys: readonly ClientKey[],
     readonly tokenUrl: string,
+    /** What the server has registered for the client (config registeredScope, scopeRegistration, scopeMatching). */
+    readonly registration: Registration = { kind: "per-client", scope, matching: "smart" },
   ) {}
 
   /** The key for `alg` (default: the first key); skips the test when the config has none. */
@@ -142,6 +163,7 @@ export const withParam = (params: FormParams, name: string, value: string): Form
 export class ConformanceContext {
   private clientPromise: Promise<Client> | undefined;
   private urlClientPromise: Promise<Client | undefined> | undefined;
+  private jwksReachPromise: Promise<string | undefined> | undefined;
 
   constructor(
     readonly target: Target,
@@ -161,7 +183,13 @@ export class ConformanceContext {
   client(): Promise<Client> {
     this.clientPromise ??= this.tokenUrl().then(
       (url) =>
-        new Client(this.config.client.clientId, this.config.client.scope, this.config.client.keys, url),
+        new Client(
+          this.config.client.clientId,
+          this.config.client.scope,
+          this.config.client.keys,
+          url,
+          this.config.client.registration,
+        ),
     );
     return this.clientPromise;
   }
@@ -173,11 +201,40 @@ export class ConformanceContext {
       const state = this.target.state.jwksUrlClient;
       if (!cfg || !state) return undefined;
       const keys = await loadPrivateJwks(state.privateJwksPath, "jwksUrlClient.privateJwksPath");
-      return new Client(cfg.clientId, cfg.scope, keys, await this.tokenUrl());
+      return new Client(cfg.clientId, cfg.scope, keys, await this.tokenUrl(), cfg.registration);
     })();
     const client = await this.urlClientPromise;
     if (!client) base.skip(true, "no jwksUrlClient in the target config");
+    this.jwksReachPromise ??= this.jwksUnreached(client as Client);
+    const unreached = await this.jwksReachPromise;
+    if (unreached) breakTest("ERR_TARGET_PREREQUISITE", unreached);
     return client as Client;
+  }
+
+  /**
+   * The prerequisite of every test of the URL client: the target fetches its JWKS URL. While the host has
+   * logged no fetch of it, one valid token request of that client should make the target fetch it; refused
+   * without a fetch while the inline client's valid request is granted, the target cannot or will not fetch
+   * the URL (the reason, with its likely causes). A target that refuses both has another problem, which the
+   * tests themselves judge (undefined).
+   */
+  private async jwksUnreached(client: Client): Promise<string | undefined> {
+    const { control, path, url } = this.jwks();
+    if ((await control.fetchesOf(path)).length > 0) return undefined;
+    const probe = await this.postToken(tokenRequestParams(client.assertion(), client.scope), {
+      label: "valid token request (prerequisite: the target fetches the JWKS URL)",
+    });
+    if (probe.response.status === 200 || (await control.fetchesOf(path)).length > 0) return undefined;
+    const inline = await this.client();
+    const alg = client.key().alg;
+    const inlineProbe = await this.postToken(
+      tokenRequestParams(
+        inline.assertion(inline.keys.some((k) => k.alg === alg) ? alg : undefined),
+        inline.scope,
+      ),
+      { label: "valid token request of the inline client (prerequisite)" },
+    );
+    return inlineProbe.response.status === 200 ? neverFetchedReason(url) : undefined;
   }
 
   /** The harness's JWKS host and the path it serves the URL client's keys at; skips without a URL client. */
@@ -188,7 +245,8 @@ export class ConformanceContext {
     const url = (cfg as NonNullable<typeof cfg>).jwksUrl;
     const controlUrl = (state as NonNullable<typeof state>).controlUrl;
     return {
-      control: new JwksControl(controlUrl, new URL(controlUrl).origin),
+      // Other paths (a jku) are offered at the advertised origin: the one the target can reach.
+      control: new JwksControl(controlUrl, new URL(url).origin),
       path: new URL(url).pathname,
       url,
     };
@@ -234,6 +292,47 @@ export class ConformanceContext {
     return (await this.issueToken(client, scope, alg)).token;
   }
 
+  /**
+   * The protected request for data of `type` (config protectedRequests, else derived from the
+   * CapabilityStatement: a search, else a Bulk Data kick-off); undefined when none can ask for that type.
+   */
+  async protectedRequest(type: string): Promise<ProtectedRequest | undefined> {
+    return protectedRequestFor(type, this.config.protectedRequests, await this.target.capabilities());
+  }
+
+  /** The protected request for `type` that the tests of a client's own data need; skips when there is none. */
+  async ownProtectedRequest(type: string): Promise<ProtectedRequest> {
+    const request = await this.protectedRequest(type);
+    if (!request) base.skip(true, `protectedRequests in the config names no request for ${type}`);
+    return request as ProtectedRequest;
+  }
+
+  /** Sends a protected request with the given Authorization header value (none when undefined). */
+  sendProtected(request: ProtectedRequest, authorization: string | undefined, label: string): Promise<Exchange> {
+    return this.http.get(
+      `${this.config.fhirBaseUrl}/${request.path}`,
+      { ...request.headers, ...(authorization === undefined ? {} : { authorization }) },
+      label,
+    );
+  }
+
+  /**
+   * A 404 to a protected request the client's token should reach means the route is not there (no search
+   * endpoint, a type not held): a prerequisite problem, never a spec failure. Ends the test broken.
+   */
+  requireRoute(ex: Exchange, request: ProtectedRequest): void {
+    if (ex.response.status !== 404) return;
+    const from = {
+      config: "named in the config's protectedRequests",
+      CapabilityStatement: "derived from the CapabilityStatement",
+      default: "the default, as the CapabilityStatement states no search or export",
+    }[request.source];
+    breakTest(
+      "ERR_TARGET_PREREQUISITE",
+      `the protected request ${request.what} (${request.path}, ${from}) answered 404: set protectedRequests in the config to a request the configured client may make`,
+    );
+  }
+
   /** GETs a FHIR path relative to the base, with an optional bearer token. */
   fhirGet(path: string, token?: string, label?: string): Promise<Exchange> {
     const headers: Record<string, string> = { accept: "application/fhir+json" };
@@ -261,6 +360,15 @@ function recordObserved(testInfo: TestInfo, last: Exchange | undefined): void {
     type: OBSERVED_ANNOTATION,
     description: JSON.stringify({ status: last.response.status, body: shown ?? null }),
   });
+}
+
+/** Name of the attachment of a failed or broken test that gives the command re-running just that test. */
+export const RERUN_ATTACHMENT = "re-run this test";
+
+function failedOrBroken(testInfo: TestInfo): boolean {
+  if (testInfo.status === "skipped")
+    return isBrokenMessage(testInfo.annotations.find((a) => a.type === "skip")?.description);
+  return testInfo.status !== "passed";
 }
 
 /** Detection runs (verdicts recorded, not thrown) need neither report labels nor attachments. */
@@ -296,14 +404,17 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
         ({ config, state } = twin);
       }
       const dispatcher = targetDispatcher(config);
-      await use(
-        new Target(
-          config,
-          state,
-          new HttpClient({ timeoutMs: config.requestTimeoutMs, ...(dispatcher ? { dispatcher } : {}) }),
-          dispatcher,
-        ),
+      const target: Target = new Target(
+        config,
+        state,
+        new HttpClient({
+          timeoutMs: config.requestTimeoutMs,
+          ...(dispatcher ? { dispatcher } : {}),
+          onConnectionFailure: (failure) => watchOf(target).onConnectionFailure(failure),
+        }),
+        dispatcher,
       );
+      await use(target);
       await dispatcher?.close();
       await twin?.close();
     },
@@ -313,6 +424,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     const http = new HttpClient({
       timeoutMs: target.config.requestTimeoutMs,
       ...(target.dispatcher ? { dispatcher: target.dispatcher } : {}),
+      // A target that stops answering: this test fails (BS-ERR-07) or is not run (harness/target-down.ts).
+      onConnectionFailure: watchOf(target).onConnectionFailure,
     });
     await use(http);
     if (activeProfile().name === "g10-dry-run") recordObserved(testInfo, http.exchanges.at(-1));
@@ -337,8 +450,15 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   t: async ({ target, http }, use, testInfo) => {
     const skip = annotationsOf(testInfo, PROFILE_SKIP_ANNOTATION)[0];
     if (skip) base.skip(true, skip);
+    watchOf(target).skipIfDown();
     if (!leanRun()) await labelForAllure(testInfo);
     await use(new ConformanceContext(target, http, testInfo));
+    if (!leanRun() && failedOrBroken(testInfo)) {
+      await testInfo.attach(RERUN_ATTACHMENT, {
+        body: `# re-runs just this test against the same target\n${rerunCommand(testInfo.titlePath)}\n`,
+        contentType: "text/plain",
+      });
+    }
   },
 });
 
@@ -422,11 +542,17 @@ export async function labelForAllure(testInfo: TestInfo): Promise<void> {
     await allure.label("requirement", id);
     await allure.link(r.url, `${id} (${r.level}): ${r.title}`, "requirement");
   }
+  // Where the specs leave the server a choice, the report says which outcomes are required and allowed.
+  const latitude = Object.values(LATITUDE).filter((p: LatitudePoint) => p.tests.includes(testInfo.title));
   await allure.description(
     [
       `Level of this check: **${level}**`,
       "",
       ...ids.map((id) => `- **${id}** (${requirements[id].level}): ${requirements[id].title}`),
+      ...latitude.flatMap((p: LatitudePoint) => [
+        "",
+        `**The specs leave the server a choice here** (${p.basis}): ${p.question} Required: ${p.required}. Allowed: ${p.allowed.join("; ")}.`,
+      ]),
     ].join("\n"),
   );
 }

@@ -11,7 +11,8 @@ export type HarnessErrorCode =
   | "ERR_HARNESS_INTERNAL" // a bug in the harness itself
   | "ERR_TARGET_UNREACHABLE" // connection refused, DNS failure, reset before a response
   | "ERR_TARGET_TIMEOUT" // no complete response within the configured timeout
-  | "ERR_TARGET_PREREQUISITE"; // the target failed a step this test depends on but does not judge
+  | "ERR_TARGET_PREREQUISITE" // the target failed a step this test depends on but does not judge
+  | "ERR_TARGET_DOWN"; // the target stopped answering during an earlier test: this one was not run
 
 export class HarnessError extends Error {
   override readonly name = "HarnessError";
@@ -36,4 +37,12 @@ export const BROKEN_CODES: readonly HarnessErrorCode[] = [
 /** True when an error message (as a reporter sees it) comes from a HarnessError, not a verdict. */
 export function isBrokenMessage(message: string | undefined): boolean {
   return message !== undefined && BROKEN_CODES.some((code) => message.includes(`[${code}]`));
+}
+
+/**
+ * True when a skip reason (as a reporter sees it) says the test was not run because the target went down
+ * during another test: neither a verdict nor "broken" (see harness/target-down.ts).
+ */
+export function isNotRunMessage(message: string | undefined): boolean {
+  return message !== undefined && message.includes("[ERR_TARGET_DOWN]");
 }

@@ -261,8 +261,8 @@ export const INFERNO_G10_BACKEND: readonly InfernoG10Check[] = [
     passesWhen: "HTTP 400 exactly; the body is not examined.",
     ourTests: [
       "refuses grant_type=not_a_grant_type with unsupported_grant_type",
-      "refuses grant_type=password with unsupported_grant_type",
-      "refuses grant_type=authorization_code with unsupported_grant_type",
+      "refuses grant_type=password from a client_credentials client",
+      "refuses grant_type=authorization_code from a client_credentials client",
     ],
     infernoWouldPass: statusIn(400),
   },
@@ -380,7 +380,7 @@ export const INFERNO_G10_BACKEND: readonly InfernoG10Check[] = [
     ourTests: [
       "names an absolute token_endpoint",
       "lists private_key_jwt in token_endpoint_auth_methods_supported",
-      "advertises RS384 or ES384 as client assertion signing algorithms, and never none",
+      "advertises RS384 or ES384 as client assertion signing algorithms, never none, and HS* only with client_secret_jwt",
       "lists the scopes it supports",
     ],
     infernoWouldPass: bulkV101DiscoveryPasses,

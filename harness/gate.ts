@@ -13,13 +13,15 @@ export function isFailOn(value: string): value is FailOn {
 
 /**
  * 1 when a failure at or above the `failOn` level exists (`never`: no finding fails the run); otherwise 2
- * when some test could not judge the target (broken) or the run timed out; otherwise 0.
+ * when some test could not judge the target (broken, or not run because the target went down) or the run
+ * timed out; otherwise 0.
  */
 export function exitStatus(summary: Summary, failOn: FailOn): 0 | 1 | 2 {
   const shall = summary.failedByLevel.SHALL ?? 0;
   const weaker = summary.tests.filter((t) => t.status === "failed" && t.level !== "SHALL").length;
   if (failOn !== "never" && (shall > 0 || (failOn === "should" && weaker > 0))) return 1;
-  if (summary.totals.broken > 0 || summary.runStatus === "timedout" || summary.tests.length === 0) return 2;
+  const unjudged = summary.tests.some((t) => t.status === "broken" || t.status === "notRun");
+  if (unjudged || summary.runStatus === "timedout" || summary.tests.length === 0) return 2;
   return 0;
 }
 
@@ -29,39 +31,44 @@ const FORBIDDEN_IN_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
 const xml = (text: string) =>
   text.replace(FORBIDDEN_IN_XML, "").replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** JUnit XML: one testsuite per spec area; failed → failure (typed by level), broken → error, skipped. */
+/**
+ * JUnit XML: one testsuite per spec area; failed → failure (typed by level), broken → error, skipped and
+ * not run (the target went down during another test; property status "notRun") → skipped.
+ */
 export function junitXml(summary: Summary): string {
   const areas = new Map<string, SummaryTest[]>();
   for (const t of summary.tests) areas.set(t.area, [...(areas.get(t.area) ?? []), t]);
-  const count = (tests: readonly SummaryTest[], status: string) =>
-    tests.filter((t) => t.status === status).length;
+  const count = (tests: readonly SummaryTest[], ...statuses: string[]) =>
+    tests.filter((t) => statuses.includes(t.status)).length;
   const seconds = (ms: number) => (ms / 1000).toFixed(3);
   const suites = [...areas].map(([area, tests]) => {
     const cases = tests.map((t) => {
       const head = `    <testcase classname="${xml(t.id.split(" › ")[0] ?? area)}" name="${xml(t.title)}" time="${seconds(t.durationMs)}">`;
-      const props = `      <properties><property name="level" value="${xml(t.level)}"/><property name="requirements" value="${xml(t.requirements.join(" "))}"/></properties>`;
+      const notRun = t.status === "notRun" ? `<property name="status" value="notRun"/>` : "";
+      const props = `      <properties><property name="level" value="${xml(t.level)}"/><property name="requirements" value="${xml(t.requirements.join(" "))}"/>${notRun}</properties>`;
       const message = xml(t.message ?? "");
       const body =
         t.status === "failed"
           ? `      <failure type="${xml(t.level)} violation" message="${xml((t.message ?? "").split("\n")[0] ?? "")}">${message}</failure>`
           : t.status === "broken"
             ? `      <error type="could not judge" message="${xml((t.message ?? "").split("\n")[0] ?? "")}">${message}</error>`
-            : t.status === "skipped"
+            : t.status === "skipped" || t.status === "notRun"
               ? `      <skipped message="${xml(t.message ?? "")}"/>`
               : undefined;
       return [head, props, ...(body ? [body] : []), "    </testcase>"].join("\n");
     });
     const time = seconds(tests.reduce((sum, t) => sum + t.durationMs, 0));
     return [
-      `  <testsuite name="${xml(area)}" tests="${tests.length}" failures="${count(tests, "failed")}" errors="${count(tests, "broken")}" skipped="${count(tests, "skipped")}" time="${time}">`,
+      `  <testsuite name="${xml(area)}" tests="${tests.length}" failures="${count(tests, "failed")}" errors="${count(tests, "broken")}" skipped="${count(tests, "skipped", "notRun")}" time="${time}">`,
       ...cases,
       "  </testsuite>",
     ].join("\n");
   });
   const { totals } = summary;
+  const skipped = count(summary.tests, "skipped", "notRun");
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="SMART Backend Services conformance: ${xml(summary.target)}" tests="${summary.tests.length}" failures="${totals.failed}" errors="${totals.broken}" skipped="${totals.skipped}" time="${seconds(summary.durationMs)}">`,
+    `<testsuites name="SMART Backend Services conformance: ${xml(summary.target)}" tests="${summary.tests.length}" failures="${totals.failed}" errors="${totals.broken}" skipped="${skipped}" time="${seconds(summary.durationMs)}">`,
     ...suites,
     "</testsuites>",
     "",

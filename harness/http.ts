@@ -43,10 +43,25 @@ export const REQUEST_LOG_ENV = "SMART_REQUEST_LOG";
 
 export type FormParams = readonly (readonly [string, string])[];
 
+/** A request that got no answer at the connection level: refused, reset or closed before a complete response. */
+export interface ConnectionFailure {
+  /** The error the request ends with unless the hook throws another (ERR_TARGET_UNREACHABLE). */
+  readonly error: HarnessError;
+  readonly request: RecordedRequest;
+  readonly label: string;
+  /** When the failure was seen (ms since the epoch). */
+  readonly failedAt: number;
+}
+
 export interface HttpClientOptions {
   readonly timeoutMs?: number;
   readonly maxBodyBytes?: number;
   readonly dispatcher?: Dispatcher;
+  /**
+   * Called before a connection failure is thrown (never for timeouts, gateway statuses or oversized bodies);
+   * it may throw instead, e.g. to judge a target that went down (harness/target-down.ts).
+   */
+  readonly onConnectionFailure?: (failure: ConnectionFailure) => Promise<void>;
 }
 
 const sharedAgent = new Agent({ keepAliveTimeout: 2_000, connect: { timeout: 5_000 } });
@@ -85,11 +100,13 @@ export class HttpClient {
   private readonly timeoutMs: number;
   private readonly maxBodyBytes: number;
   private readonly dispatcher: Dispatcher;
+  private readonly onConnectionFailure: HttpClientOptions["onConnectionFailure"];
 
   constructor(options: HttpClientOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.maxBodyBytes = options.maxBodyBytes ?? 1_048_576;
     this.dispatcher = options.dispatcher ?? sharedAgent;
+    this.onConnectionFailure = options.onConnectionFailure;
   }
 
   async send(options: SendOptions): Promise<Exchange> {
@@ -127,7 +144,10 @@ export class HttpClient {
         body: await readLimited(res.body, this.maxBodyBytes),
       };
     } catch (cause) {
-      throw networkError(cause, method, options.url, this.timeoutMs);
+      const error = networkError(cause, method, options.url, this.timeoutMs);
+      if (this.onConnectionFailure && error.code === "ERR_TARGET_UNREACHABLE" && !(cause instanceof HarnessError))
+        await this.onConnectionFailure({ error, request: recordedRequest, label, failedAt: Date.now() });
+      throw error;
     }
     const exchange: Exchange = {
       label,

@@ -23,6 +23,7 @@ export {
   header,
   responseObject,
   ConformanceViolation,
+  NOT_OBSERVED,
   type Check,
   type OAuthErrorCode,
 } from "./checks.ts";
@@ -58,8 +59,27 @@ export {
 export { jsonBody, mediaType, type Exchange, type FormParams } from "./http.ts";
 export { generateClientKey, type ClientKey, type SigningAlg } from "./keys.ts";
 export { HarnessError } from "./errors.ts";
-export { beyond, covers, parseScopes, resourceTypes, searchableType, COMMON_TYPES } from "./scopes.ts";
+export {
+  beyond,
+  covers,
+  parseScopes,
+  resourceTypes,
+  searchableType,
+  COMMON_TYPES,
+  expectGrantable,
+  grantLimit,
+  notGrantableReason,
+  typesOutsideGrant,
+  type Registration,
+} from "./scopes.ts";
+export {
+  handedOut,
+  served,
+  type ProtectedRequest,
+  type ProtectedRequestsConfig,
+} from "./protected-requests.ts";
 export { scopeFor } from "./profiles.ts";
+export { LATITUDE, type LatitudeId, type LatitudePoint } from "./latitude.ts";
 export { JwksControl } from "./jwks-control.ts";
 export { tlsHandshake, type HandshakeOutcome } from "./tls-probe.ts";
 export { schemaCheck, type SchemaName } from "./schemas.ts";

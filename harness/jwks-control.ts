@@ -31,8 +31,40 @@ export class JwksControl {
     return (await res.body.json()) as FetchLogEntry[];
   }
 
-  /** Fetches of `path` after `since` (an ISO time). */
-  async fetchesOf(path: string, since: string): Promise<FetchLogEntry[]> {
+  /** Fetches of `path` after `since` (an ISO time; default: since the host started, i.e. the whole run). */
+  async fetchesOf(path: string, since = ""): Promise<FetchLogEntry[]> {
     return (await this.log()).filter((e) => e.path === path && e.at >= since);
   }
+
+  /**
+   * Why the target answered without fetching the key set a test changed at `since` (undefined when it did
+   * fetch it): it never fetched the URL at all in this run, or it fetched it earlier and answered from its
+   * cache.
+   */
+  async unfetchedChange(path: string, url: string, since: string): Promise<string | undefined> {
+    const all = await this.fetchesOf(path);
+    if (all.some((e) => e.at >= since)) return undefined;
+    const last = all.at(-1);
+    if (!last) return neverFetchedReason(url);
+    return (
+      `the target answered without fetching the changed key set at ${url}: it fetched that URL ` +
+      `${all.length} time(s) earlier in this run (last at ${last.at}), then answered from its cache, so ` +
+      "this variation never reached it (whether that caching is allowed is judged by the no-store and max-age tests)"
+    );
+  }
+}
+
+/**
+ * Why no test of the client registered by JWKS URL can be judged when the harness's JWKS host saw no fetch
+ * of that URL in the whole run, with the likely causes.
+ */
+export function neverFetchedReason(url: string): string {
+  return (
+    `the target never fetched the JWKS URL ${url} during this run, so it could not verify that client's ` +
+    "assertions and this test could not judge anything. Likely causes: the URL is not reachable from the " +
+    "server (the harness serves it on the machine it runs on, so by default the server must run on the same " +
+    "host; otherwise set jwksUrlClient.listen and advertise a URL that reaches the harness through a tunnel " +
+    "or reverse proxy); an SSRF guard in the server refuses to fetch loopback or private addresses; the " +
+    "client's registration names another JWKS URL"
+  );
 }

@@ -1,5 +1,5 @@
 /**
- * The harness's own JWKS server on loopback: it serves the public keys of the client registered by URL
+ * The harness's own JWKS server, on loopback unless the config's jwksUrlClient.listen says otherwise: it serves the public keys of the client registered by URL
  * (and, for later tests, other paths such as an attacker's jku), logs every fetch the target makes, and can
  * be reconfigured from test workers through a control path that only the run knows.
  */
@@ -25,6 +25,7 @@ export interface FetchLogEntry {
 }
 
 export interface JwksHost {
+  /** Where this machine reaches the host (a wildcard listen address becomes loopback). */
   readonly origin: string;
   /** Base URL of the control API (POST routes, GET log). */
   readonly controlUrl: string;
@@ -43,8 +44,14 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   return JSON.parse(Buffer.concat(chunks).toString("utf8"));
 }
 
-/** Starts the host on 127.0.0.1 (`port` 0 picks one). */
-export async function startJwksHost(port = 0): Promise<JwksHost> {
+/** The origin at which this machine reaches a server listening at `host`:`port`. */
+export function localOrigin(host: string, port: number): string {
+  const reachable = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
+  return `http://${reachable.includes(":") ? `[${reachable}]` : reachable}:${port}`;
+}
+
+/** Starts the host on `host` (default 127.0.0.1; IPv6 without brackets); `port` 0 picks one. */
+export async function startJwksHost(port = 0, host = "127.0.0.1"): Promise<JwksHost> {
   const routes = new Map<string, HostedRoute>();
   const fetchLog: FetchLogEntry[] = [];
   const control = `/_harness/${randomBytes(12).toString("hex")}`;
@@ -97,13 +104,13 @@ export async function startJwksHost(port = 0): Promise<JwksHost> {
       reject(
         new HarnessError(
           "ERR_HARNESS_CONFIG",
-          `cannot serve the JWKS URL on 127.0.0.1:${port}: ${err.message}`,
+          `cannot serve the JWKS URL on ${host.includes(":") ? `[${host}]` : host}:${port}: ${err.message}`,
         ),
       ),
     );
-    server.listen(port, "127.0.0.1", () => resolve());
+    server.listen(port, host, () => resolve());
   });
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const origin = localOrigin(host, (server.address() as AddressInfo).port);
   return {
     origin,
     controlUrl: `${origin}${control}`,

@@ -46,8 +46,38 @@ test("tokens and assertions never appear whole in a rendered exchange or its cur
   const text = renderExchange(tokenExchange, redactor) + renderExchange(fhirExchange, redactor);
   expect(text).not.toContain(accessToken);
   expect(text).not.toContain("c2lnbmF0dXJlLWJ5dGVzLXRoYXQtbWF0dGVy");
-  expect(text).toContain("# reproduce:");
   expect(text).toContain("Zm9v…<44 chars");
+});
+
+test("a token request's curl line is the request as sent, said plainly not to be replayable", () => {
+  const text = renderExchange(tokenExchange, new Redactor(false));
+  const [comment, curl] = text.split("\n").slice(-2);
+  expect(comment).toMatch(/^# the request as sent, with the client assertion's signature removed/);
+  expect(comment).toContain("SMART_REVEAL_SECRETS=1");
+  expect(comment).toMatch(/not replayable: .*jti is single-use/);
+  expect(comment).toContain("re-run the test");
+  expect(comment).not.toContain("reproduce:");
+  expect(curl).toMatch(/^curl -i -X POST 'http:\/\/127\.0\.0\.1:1\/token'/);
+
+  const revealed = renderExchange(tokenExchange, new Redactor(true)).split("\n").at(-2);
+  expect(revealed).toMatch(/^# the request as sent, not replayable: .*jti is single-use/);
+  expect(revealed).not.toContain("signature removed");
+});
+
+test("a curl line says when a token was shortened, and reproduces a request that carries no secret", () => {
+  const redactor = new Redactor(false);
+  redactor.learn(fhirExchange);
+  expect(renderExchange(fhirExchange, redactor).split("\n").at(-2)).toMatch(
+    /^# the request as sent, with its access token shortened/,
+  );
+  const discovery: Exchange = {
+    ...fhirExchange,
+    request: { method: "GET", url: "http://127.0.0.1:1/fhir/.well-known/smart-configuration", headers: {} },
+  };
+  expect(renderExchange(discovery, new Redactor(false)).split("\n").slice(-2)).toEqual([
+    "# reproduce:",
+    "curl -i -X GET 'http://127.0.0.1:1/fhir/.well-known/smart-configuration'",
+  ]);
 });
 
 test("SMART_REVEAL_SECRETS (reveal) keeps secrets whole", () => {

@@ -43,6 +43,11 @@ export class Redactor {
 
   constructor(private readonly reveal = revealSecrets()) {}
 
+  /** True when secrets are shown whole (SMART_REVEAL_SECRETS=1). */
+  get reveals(): boolean {
+    return this.reveal;
+  }
+
   /** Registers a value that must not appear whole in a report. */
   add(secret: string | undefined): void {
     if (secret && secret.length >= 8) this.secrets.add(secret);
@@ -93,7 +98,12 @@ export class Redactor {
   }
 }
 
-/** The exchange as an HTTP transcript, followed by a curl line that reproduces the request. */
+/**
+ * The exchange as an HTTP transcript, followed by a curl line of the request as sent, with a comment that
+ * says plainly whether it can be replayed: a token request cannot (its client assertion has lost its
+ * signature here, and even whole it is refused a second time, its jti being single-use), nor can a request
+ * whose access token was shortened.
+ */
 export function renderExchange(exchange: Exchange, redactor: Redactor): string {
   const req = redactor.request(exchange.request);
   const res = redactor.response(exchange.response);
@@ -105,8 +115,23 @@ export function renderExchange(exchange: Exchange, redactor: Redactor): string {
     ...Object.entries(res.headers).map(([k, v]) => `${k}: ${v}`),
   );
   if (res.body !== "") lines.push("", prettyJson(res.body));
-  lines.push("", "# reproduce:", curlLine(req));
+  lines.push("", curlComment(exchange.request, req, redactor.reveals), curlLine(req));
   return lines.join("\n");
+}
+
+/** What the curl line under an exchange does, said before it. */
+export function curlComment(sent: RecordedRequest, shown: RecordedRequest, revealed: boolean): string {
+  const assertion =
+    new URLSearchParams(sent.body ?? "").get("client_assertion") ??
+    jsonMembers(sent.body, ["client_assertion"])[0];
+  const rerun = "to reproduce it, re-run the test (a failed test's attachment \"re-run this test\")";
+  if (assertion) {
+    const whole = revealed ? "" : "with the client assertion's signature removed (SMART_REVEAL_SECRETS=1 keeps it); ";
+    return `# the request as sent, ${whole}not replayable: a server refuses a client assertion used twice (its jti is single-use) and it expires within minutes; ${rerun}:`;
+  }
+  if (JSON.stringify(sent) !== JSON.stringify(shown))
+    return "# the request as sent, with its access token shortened (SMART_REVEAL_SECRETS=1 shows it whole; a token works only until it expires):";
+  return "# reproduce:";
 }
 
 function prettyForm(req: RecordedRequest): string {

@@ -12,7 +12,7 @@ export interface RequirementRow {
   readonly url: string;
   readonly tests: number;
   readonly counts: Readonly<Record<TestStatus, number>>;
-  /** failed > broken > passed > skipped. */
+  /** failed > broken > passed > notRun > skipped. */
   readonly verdict: TestStatus;
 }
 
@@ -20,7 +20,7 @@ export function requirementRows(summary: Summary): RequirementRow[] {
   const byId = new Map<string, Record<TestStatus, number>>();
   for (const test of summary.tests) {
     for (const id of test.requirements) {
-      const counts = byId.get(id) ?? { passed: 0, failed: 0, skipped: 0, broken: 0 };
+      const counts = byId.get(id) ?? { passed: 0, failed: 0, skipped: 0, broken: 0, notRun: 0 };
       counts[test.status]++;
       byId.set(id, counts);
     }
@@ -36,8 +36,10 @@ export function requirementRows(summary: Summary): RequirementRow[] {
           ? "broken"
           : counts.passed
             ? "passed"
-            : "skipped";
-      const tests = counts.passed + counts.failed + counts.skipped + counts.broken;
+            : counts.notRun
+              ? "notRun"
+              : "skipped";
+      const tests = counts.passed + counts.failed + counts.skipped + counts.broken + counts.notRun;
       return { id, level: r.level, title: r.title, url: r.url, tests, counts, verdict };
     });
 }

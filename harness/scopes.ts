@@ -132,3 +132,78 @@ export const COMMON_TYPES = [
   "Immunization",
   "DiagnosticReport",
 ];
+
+/** Whether the server registers scopes per client (config `scopeRegistration`). */
+export type ScopeRegistration = "per-client" | "none";
+/** How the server reads a registration (config `scopeMatching`). */
+export type ScopeMatching = "smart" | "exact";
+
+/** What the server has registered for a client, as the config states it: the suite assumes no more. */
+export interface Registration {
+  /** "none": no per-client registration; the server may grant any system read scope for a type it holds. */
+  readonly kind: ScopeRegistration;
+  /** The registered scopes as registered (with kind "none": the scopes the suite requests). */
+  readonly scope: string;
+  /** "exact": only these strings, as written, are expected to be granted (no `.rs` ⇒ `.read`). */
+  readonly matching: ScopeMatching;
+}
+
+/** Every system read scope: what a server without per-client registration may grant. */
+export const ANY_SYSTEM_READ = "system/*.rs";
+
+/**
+ * The most any grant to the client may hold, read by meaning: its registered scopes, or every system read
+ * scope when the server registers none per client. A grant beyond it exceeds the pre-authorisation.
+ */
+export function grantLimit(registration: Registration): string {
+  return registration.kind === "none" ? ANY_SYSTEM_READ : registration.scope;
+}
+
+/**
+ * Whether the config lets the suite expect the server to grant all of `scope` to the client: covered by
+ * the registration's meaning, or with exact matching, each scope one of the registered strings.
+ */
+export function expectGrantable(registration: Registration, scope: string): boolean {
+  if (registration.matching === "exact") {
+    const registered = new Set(registration.scope.split(" ").filter(Boolean));
+    return scope
+      .split(" ")
+      .filter(Boolean)
+      .every((s) => registered.has(s));
+  }
+  return covers(grantLimit(registration), scope);
+}
+
+/** Why the suite does not expect `scope` to be granted (for skip reasons). */
+export function notGrantableReason(registration: Registration, scope: string): string {
+  return registration.matching === "exact"
+    ? `the server grants only the registered strings "${registration.scope}" (scopeMatching exact), and ${scope} is not one of them`
+    : `the client's registration ("${grantLimit(registration)}") does not cover ${scope}`;
+}
+
+/** Whether a scope string names `type` (or `*`) in the system context, whatever its permissions. */
+export function namesType(granted: string, type: string): boolean {
+  return granted
+    .split(" ")
+    .some((s) => s.startsWith(`system/${type}.`) || s.startsWith("system/*."));
+}
+
+/**
+ * The resource types of `held` a token granted `granted` must not read: those outside the
+ * pre-authorisation `limit`, and those the grant gives no read or search permission on — except types it
+ * names with undefined permissions (`system/Patient.xyz`) inside the limit, whose meaning is the server's.
+ */
+export function typesOutsideGrant(granted: string, limit: string, held: readonly string[]): string[] {
+  // Read or search on the type, under a search constraint or not (the constraint is judged elsewhere).
+  const readable = (scope: string, type: string) =>
+    parseScopes(scope).some(
+      (s) =>
+        s.kind === "resource" &&
+        s.permissions.some(
+          (p) => p.context === "system" && (p.type === "*" || p.type === type) && (p.letter === "r" || p.letter === "s"),
+        ),
+    );
+  return held.filter(
+    (type) => !readable(limit, type) || (!readable(granted, type) && !namesType(granted, type)),
+  );
+}

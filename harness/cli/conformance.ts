@@ -5,7 +5,7 @@
  * is given, writes reports/summary.json and the HTML report, and exits:
  *   0  no SHALL requirement failed (SHOULD findings are reported, not gated)
  *   1  at least one SHALL test failed
- *   2  the run could not judge the target: bad config, unreachable target, harness error
+ *   2  the run could not judge the target: bad config, unreachable target, harness error, tests not run
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -182,14 +182,24 @@ async function main(): Promise<number> {
   }
   const index = generateHtmlReport(reports, attachments);
   const { passed, failed, skipped, broken } = summary.totals;
+  // Absent from summaries of older runs; counted from the tests so both read alike.
+  const notRun = summary.tests.filter((t) => t.status === "notRun").length;
   const byLevel = Object.entries(summary.failedByLevel)
     .map(([level, n]) => `${n} ${level}`)
     .join(", ");
+  const rerun = summary.tests.filter((t) => t.status === "failed" && t.rerun);
+  if (rerun.length) console.log("\nFailed tests; each command under one re-runs just that test:");
+  for (const t of rerun) console.log(`  ✘ ${t.id}\n    ${t.rerun}`);
   console.log(`\nTarget: ${summary.target}${summary.fhirBaseUrl ? ` (${summary.fhirBaseUrl})` : ""}`);
   console.log(`Profile: ${profile}`);
   console.log(
-    `Result: ${passed} passed, ${failed} failed${byLevel ? ` (${byLevel})` : ""}, ${skipped} skipped, ${broken} broken`,
+    `Result: ${passed} passed, ${failed} failed${byLevel ? ` (${byLevel})` : ""}, ${skipped} skipped, ${broken} broken${notRun ? `, ${notRun} not run` : ""}`,
   );
+  if (summary.targetDown) {
+    console.error(
+      `\nThe ${summary.targetDown.message} (${summary.targetDown.id}): it stopped answering after ${summary.targetDown.request} and stayed down, so the run stopped there; ${summary.targetDown.notRun} tests were not run.`,
+    );
+  }
   console.log(`Report: ${relative(process.cwd(), index)}`);
   console.log(
     `Summary: ${relative(process.cwd(), summaryPath)}  (per requirement: ${relative(process.cwd(), join(reports, "requirements.csv"))})`,

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
 import { DETECTION_MATRIX, SLOW_TITLES } from "../../fixtures/reference-server/detection-matrix.ts";
+import { LATITUDE } from "../latitude.ts";
 import { FAULTS, type Fault } from "../../fixtures/reference-server/options.ts";
 import { SLOW_TAG } from "../conformance.ts";
 import {
@@ -111,6 +112,12 @@ test("the conformant reference target passes every test, and every test is named
   expect(
     [...named].filter((title) => !titles.includes(title)),
     "matrix entries naming no test",
+  ).toEqual([]);
+  expect(
+    Object.values(LATITUDE)
+      .flatMap((point) => point.tests as readonly string[])
+      .filter((title) => !titles.includes(title)),
+    "latitude points (harness/latitude.ts) naming no test",
   ).toEqual([]);
 });
 

@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { isFault, type Fault } from "../../fixtures/reference-server/options.ts";
 import { startReferenceServer, type ReferenceServer } from "../../fixtures/reference-server/server.ts";
 import type { TargetConfig } from "../config.ts";
+import type { LatitudeId } from "../latitude.ts";
 import { HarnessError } from "../errors.ts";
 import { jwksRoute } from "../jwks-host.ts";
 import { JwksControl } from "../jwks-control.ts";
@@ -23,10 +24,14 @@ export const EMBEDDED_TOKEN_LIFETIME_SECONDS = 10;
 
 export interface EmbeddedServerOptions {
   readonly faults: readonly Fault[];
+  /** Latitude points where the target makes the alternate allowed choice. */
+  readonly alternate?: readonly LatitudeId[];
   readonly inlineKeys: readonly ClientKey[];
   readonly urlClientJwksUrl: string;
   readonly tokenLifetimeSeconds: number;
   readonly tls?: { readonly key: string; readonly cert: string };
+  /** SMART_REFERENCE_SSRF_GUARD=1: it refuses to fetch loopback URLs, the harness's JWKS host included. */
+  readonly ssrfGuard?: boolean;
 }
 
 export function startEmbeddedServer(options: EmbeddedServerOptions): Promise<ReferenceServer> {
@@ -41,7 +46,9 @@ export function startEmbeddedServer(options: EmbeddedServerOptions): Promise<Ref
       },
     ],
     faults: options.faults,
+    alternate: options.alternate ?? [],
     tokenLifetimeSeconds: options.tokenLifetimeSeconds,
+    ...(options.ssrfGuard ? { ssrfGuard: true } : {}),
   });
 }
 

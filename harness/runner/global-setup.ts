@@ -10,8 +10,9 @@ import { join } from "node:path";
 import { isFault, type Fault } from "../../fixtures/reference-server/options.ts";
 import { loadTargetConfig, type RawTargetConfig, type TargetConfig } from "../config.ts";
 import { HarnessError } from "../errors.ts";
-import { HttpClient, targetDispatcher } from "../http.ts";
+import { HttpClient, targetDispatcher, type Exchange } from "../http.ts";
 import { jwksRoute, startJwksHost, type JwksHost } from "../jwks-host.ts";
+import { alternateFromEnv } from "../latitude.ts";
 import { generateClientKey, loadPrivateJwks, publicJwks, type ClientKey } from "../keys.ts";
 import {
   EMBEDDED_CLIENT_ID,
@@ -87,9 +88,47 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 }
 
 /**
+ * Whether the discovery answer says the base URL is wrong rather than that the target is non-conformant:
+ * a body that is not JSON at all (an HTML page, plain text, nothing) where the JSON document belongs, and
+ * - a 2xx status: the URL serves a page (a typo that lands on a website, an SSO login page), or
+ * - any other status when the config has no tokenEndpoint: without discovery no test could reach the
+ *   token endpoint.
+ * A JSON body (any status or JSON media type: 401, application/fhir+json) is the discovery tests' to judge,
+ * and a non-2xx page with tokenEndpoint configured (a 404 from a server without SMART discovery, as under
+ * --profile oauth-jwt) lets the run go on. Returns the message to stop with, or undefined.
+ */
+export function wrongBaseUrl(config: TargetConfig, ex: Exchange): string | undefined {
+  const { status, headers, body } = ex.response;
+  try {
+    JSON.parse(body);
+    return undefined;
+  } catch {
+    // not JSON: judged below
+  }
+  const ok = status >= 200 && status < 300;
+  if (!ok && config.tokenEndpoint) return undefined;
+  const type = headers["content-type"] ?? "no content type";
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1]?.replace(/\s+/g, " ").trim();
+  const start = body.replace(/\s+/g, " ").trim().slice(0, 80);
+  const seen = [
+    ...(title ? [`title "${title.slice(0, 80)}"`] : []),
+    start ? `beginning "${start}${body.length > 80 ? "…" : ""}"` : "an empty body",
+  ].join(", ");
+  return [
+    `${ex.request.url} answered HTTP ${status} (${type}; ${seen}), not a JSON document.`,
+    ok
+      ? `fhirBaseUrl (${config.fhirBaseUrl}) looks wrong: a page is served where the SMART configuration belongs (a typo, or a login page in front of the server?).`
+      : `Without a discovery document and with no tokenEndpoint in the config, no test could reach the token endpoint.`,
+    `Check fhirBaseUrl${ok ? "" : " (or set tokenEndpoint)"}: curl -i '${ex.request.url}' should answer the SMART configuration as JSON.`,
+    "No test was run.",
+  ].join("\n");
+}
+
+/**
  * One request to the discovery URL before any test: a target that cannot be reached (refused, reset,
- * timed out, a gateway answering for it) stops the run here with one clear message, instead of every test
- * ending broken one timeout at a time. Its Date header gives the clock skew shown in the report.
+ * timed out, a gateway answering for it), or a base URL that answers a page instead of JSON
+ * ({@link wrongBaseUrl}), stops the run here with one clear message, instead of every test ending broken
+ * one at a time. Its Date header gives the clock skew shown in the report.
  */
 async function probeTarget(config: TargetConfig): Promise<{ clockSkewSeconds?: number }> {
   const dispatcher = targetDispatcher(config);
@@ -98,6 +137,8 @@ async function probeTarget(config: TargetConfig): Promise<{ clockSkewSeconds?: n
   try {
     const sent = Date.now();
     const ex = await http.get(url, { accept: "application/json" }, "reachability probe");
+    const wrong = wrongBaseUrl(config, ex);
+    if (wrong) throw new HarnessError("ERR_HARNESS_CONFIG", wrong);
     const date = Date.parse(ex.response.headers.date ?? "");
     if (Number.isNaN(date)) return {};
     // Date has one-second resolution: compare it with the middle of the exchange, rounded to seconds.
@@ -115,15 +156,18 @@ async function probeTarget(config: TargetConfig): Promise<{ clockSkewSeconds?: n
   }
 }
 
+/**
+ * Serves the URL client's keys at the path of its jwksUrl, listening at `listen` (by default the URL's own
+ * loopback host and port; behind a tunnel or reverse proxy, whatever address it forwards to).
+ */
 async function serveUrlClientKeys(
-  jwksUrl: string,
+  urlClient: NonNullable<TargetConfig["jwksUrlClient"]>,
   keys: readonly ClientKey[],
   cleanups: (() => Promise<void>)[],
 ): Promise<JwksHost> {
-  const url = new URL(jwksUrl);
-  const host = await startJwksHost(Number(url.port || (url.protocol === "https:" ? 443 : 80)));
+  const host = await startJwksHost(urlClient.listen.port, urlClient.listen.host);
   cleanups.push(() => host.close());
-  host.setRoute(url.pathname, jwksRoute(publicJwks(keys)));
+  host.setRoute(new URL(urlClient.jwksUrl).pathname, jwksRoute(publicJwks(keys)));
   return host;
 }
 
@@ -135,20 +179,15 @@ async function external(
   const config = await loadTargetConfig(configPath);
   let jwksUrlClient: RunState["jwksUrlClient"];
   if (config.jwksUrlClient) {
-    const { jwksUrl, privateJwksPath } = config.jwksUrlClient;
-    if (new URL(jwksUrl).protocol !== "http:") {
-      throw new HarnessError(
-        "ERR_HARNESS_CONFIG",
-        "jwksUrlClient.jwksUrl: the harness serves JWKS over http on loopback only, for now",
-      );
-    }
+    // Without listen, the schema has already required an http URL on loopback.
+    const { privateJwksPath } = config.jwksUrlClient;
     const keySet = privateJwksPath
       ? {
           path: privateJwksPath,
           keys: await loadPrivateJwks(privateJwksPath, "jwksUrlClient.privateJwksPath"),
         }
       : await generateKeySet(dir, "url-client");
-    const host = await serveUrlClientKeys(jwksUrl, keySet.keys, cleanups);
+    const host = await serveUrlClientKeys(config.jwksUrlClient, keySet.keys, cleanups);
     jwksUrlClient = { privateJwksPath: keySet.path, controlUrl: host.controlUrl };
   }
   return {
@@ -162,6 +201,9 @@ async function external(
 
 async function embedded(dir: string, cleanups: (() => Promise<void>)[]): Promise<RunState> {
   const faults = faultsFromEnv();
+  // A deployment choice of real servers, not a fault: the JWKS-URL tests then cannot run (harness test).
+  const ssrfGuard = process.env.SMART_REFERENCE_SSRF_GUARD === "1";
+  const alternate = alternateFromEnv();
   const [inline, byUrl] = await Promise.all([
     generateKeySet(dir, "client"),
     generateKeySet(dir, "url-client"),
@@ -183,17 +225,21 @@ async function embedded(dir: string, cleanups: (() => Promise<void>)[]): Promise
   );
   const server = await startEmbeddedServer({
     faults,
+    alternate,
     inlineKeys: inline.keys,
     urlClientJwksUrl: jwksUrl,
     tokenLifetimeSeconds,
     ...(tls ? { tls: { key: tls.key, cert: tls.cert } } : {}),
+    ...(ssrfGuard ? { ssrfGuard } : {}),
   });
   cleanups.push(() => server.close());
 
   const config: RawTargetConfig = {
-    name: faults.length
-      ? `embedded reference target (faults: ${faults.join(", ")})`
-      : "embedded reference target",
+    name: [
+      alternate.length ? "alternate embedded reference target" : "embedded reference target",
+      ...(faults.length ? [`(faults: ${faults.join(", ")})`] : []),
+      ...(ssrfGuard ? ["(SSRF guard: fetches no loopback URL)"] : []),
+    ].join(" "),
     fhirBaseUrl: server.fhirBaseUrl,
     tokenEndpoint: server.tokenUrl,
     client: {

@@ -16,7 +16,7 @@ export function summaryOf(tests: readonly Partial<SummaryTest>[]): Summary {
     durationMs: 5,
     ...t,
   }));
-  const totals = { passed: 0, failed: 0, skipped: 0, broken: 0 };
+  const totals = { passed: 0, failed: 0, skipped: 0, broken: 0, notRun: 0 };
   const failedByLevel: Record<string, number> = {};
   for (const t of full) {
     totals[t.status]++;

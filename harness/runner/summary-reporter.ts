@@ -1,7 +1,8 @@
 /**
  * Writes {reportsDir}/summary.json after every conformance run: one entry per test with its stable id,
- * requirement ids, level and status (passed / failed / skipped / broken). "broken" means the harness,
- * the config or the network failed, never the target's conformance.
+ * requirement ids, level and status (passed / failed / skipped / broken / notRun). "broken" means the
+ * harness, the config or the network failed, never the target's conformance; "notRun" means the target
+ * went down during another test (summary `targetDown`) before this one could judge it.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,12 +16,14 @@ import type {
   TestResult,
 } from "@playwright/test/reporter";
 import { FINDING_ANNOTATION, VERDICT_ANNOTATION } from "../checks.ts";
-import { isBrokenMessage } from "../errors.ts";
+import { isBrokenMessage, isNotRunMessage } from "../errors.ts";
 import { activeProfile } from "../profiles.ts";
+import { fromFile, rerunCommand } from "../rerun.ts";
+import { TARGET_DOWN_ANNOTATION, TARGET_DOWN_REQUIREMENT, type TargetDownRecord } from "../target-down.ts";
 import { readRunInfo } from "./run-state.ts";
 import { reportsDir } from "./paths.ts";
 
-export type TestStatus = "passed" | "failed" | "skipped" | "broken";
+export type TestStatus = "passed" | "failed" | "skipped" | "broken" | "notRun";
 
 export interface SummaryTest {
   readonly id: string;
@@ -34,6 +37,8 @@ export interface SummaryTest {
   readonly status: TestStatus;
   readonly durationMs: number;
   readonly message?: string;
+  /** For a failed or broken test: the command that re-runs just this test against the same target. */
+  readonly rerun?: string;
   /** g10-dry-run: the status and JSON body of the test's last response (tokens shortened). */
   readonly observed?: { readonly status: number; readonly body: unknown };
 }
@@ -54,6 +59,20 @@ export interface Summary {
   readonly startedAt: string;
   readonly durationMs: number;
   readonly totals: Readonly<Record<TestStatus, number>>;
+  /**
+   * Set when the target stopped answering during the run: the test it went down during (failed, BS-ERR-07)
+   * and how many tests were therefore not run (status "notRun").
+   */
+  readonly targetDown?: {
+    /** "target went down during <test title>" */
+    readonly message: string;
+    readonly id: string;
+    readonly title: string;
+    readonly project?: string;
+    /** The request it stopped answering after ("POST https://…/token"). */
+    readonly request: string;
+    readonly notRun: number;
+  };
   /** Failed tests by the level of what they check: a SHALL failure fails a CI gate by default. */
   readonly failedByLevel: Readonly<Record<string, number>>;
   readonly tests: readonly SummaryTest[];
@@ -91,7 +110,10 @@ function messageOf(result: TestResult): string {
 
 function statusOf(result: TestResult): TestStatus {
   if (result.status === "passed") return recordedViolation(result) === undefined ? "passed" : "failed";
-  if (result.status === "skipped") return isBrokenMessage(skipReason(result)) ? "broken" : "skipped";
+  if (result.status === "skipped") {
+    const reason = skipReason(result);
+    return isNotRunMessage(reason) ? "notRun" : isBrokenMessage(reason) ? "broken" : "skipped";
+  }
   if (result.status === "timedOut" || result.status === "interrupted") return "broken";
   return isBrokenMessage(result.error?.message) ? "broken" : "failed";
 }
@@ -128,12 +150,17 @@ export default class SummaryReporter implements Reporter {
       const message = status === "passed" ? undefined : messageOf(result);
       const project = test.parent.project()?.name;
       const observed = annotationOf(result, "observed");
+      const down = status === "failed" && annotationOf(result, TARGET_DOWN_ANNOTATION) !== undefined;
+      const requirements = annotation(test, "requirement");
       return {
         id: stableId(test),
         title: test.title,
         ...(project ? { project } : {}),
         area: annotation(test, "area")[0] ?? "Other",
-        requirements: annotation(test, "requirement"),
+        requirements:
+          down && !requirements.includes(TARGET_DOWN_REQUIREMENT)
+            ? [...requirements, TARGET_DOWN_REQUIREMENT]
+            : requirements,
         // A failure a profile judged weaker than the test's level counts at that weaker level.
         level:
           (status === "failed" ? annotationOf(result, FINDING_ANNOTATION) : undefined) ??
@@ -143,16 +170,21 @@ export default class SummaryReporter implements Reporter {
         status,
         durationMs: result.duration,
         ...(message ? { message } : {}),
+        // Not for runs with projects (the detection matrix): a project is no option of the command.
+        ...((status === "failed" || status === "broken") && !project
+          ? { rerun: rerunCommand(fromFile(test.titlePath())) }
+          : {}),
         ...(observed ? { observed: JSON.parse(observed) as SummaryTest["observed"] } : {}),
       };
     });
     tests.sort((a, b) => (a.project ?? "").localeCompare(b.project ?? "") || a.id.localeCompare(b.id));
-    const totals: Record<TestStatus, number> = { passed: 0, failed: 0, skipped: 0, broken: 0 };
+    const totals: Record<TestStatus, number> = { passed: 0, failed: 0, skipped: 0, broken: 0, notRun: 0 };
     const failedByLevel: Record<string, number> = {};
     for (const t of tests) {
       totals[t.status]++;
       if (t.status === "failed") failedByLevel[t.level] = (failedByLevel[t.level] ?? 0) + 1;
     }
+    const targetDown = this.targetDown(tests, totals.notRun);
     const info = readRunInfo();
     const summary: Summary = {
       target: info?.name ?? process.env.SMART_TARGET ?? "unknown (the run did not start)",
@@ -166,12 +198,33 @@ export default class SummaryReporter implements Reporter {
       startedAt: new Date(this.started).toISOString(),
       durationMs: Date.now() - this.started,
       totals,
+      ...(targetDown ? { targetDown } : {}),
       failedByLevel,
       tests,
     };
     const dir = reportsDir();
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  }
+
+  /** The test the target went down during (the first, should twins of a detection run go down too). */
+  private targetDown(tests: readonly SummaryTest[], notRun: number): Summary["targetDown"] {
+    const down = [...this.results.values()]
+      .filter(({ result }) => result.status !== "skipped")
+      .map(({ test, result }) => ({ test, description: annotationOf(result, TARGET_DOWN_ANNOTATION) }))
+      .find((d) => d.description !== undefined);
+    if (!down?.description) return undefined;
+    const record = JSON.parse(down.description) as TargetDownRecord;
+    const project = down.test.parent.project()?.name;
+    const id = stableId(down.test);
+    return {
+      message: `target went down during "${down.test.title}"`,
+      id,
+      title: down.test.title,
+      ...(project ? { project } : {}),
+      notRun: project ? tests.filter((t) => t.project === project && t.status === "notRun").length : notRun,
+      request: record.request,
+    };
   }
 
   printsToStdio(): boolean {

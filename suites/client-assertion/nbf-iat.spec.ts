@@ -21,6 +21,21 @@ test.describe("Client assertion nbf and iat", () => {
     },
   );
 
+  // No spec obliges a server to refuse a future iat (catalog BS-IAT-01), but an assertion claiming to be
+  // issued an hour from now is implausible: accepting it is a SHOULD finding.
+  test(
+    "rejects an assertion issued an hour in the future (iat)",
+    spec(["BS-IAT-01", "BS-ERR-03"], { level: "SHOULD" }),
+    async ({ t }) => {
+      const client = await t.client();
+      const ex = await t.requestToken(
+        client,
+        client.assertion(undefined, (d) => withClaim("iat", d.now + 3600)(d)),
+      );
+      await verify(clientAuthFailureChecks(ex));
+    },
+  );
+
   test(
     "accepts an assertion with nbf and iat set to now",
     spec(["BS-TREQ-01", "BS-NBF-01", "BS-IAT-01"]),

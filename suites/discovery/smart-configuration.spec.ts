@@ -169,7 +169,7 @@ test.describe("SMART configuration document", () => {
   );
 
   test(
-    "advertises RS384 or ES384 as client assertion signing algorithms, and never none",
+    "advertises RS384 or ES384 as client assertion signing algorithms, never none, and HS* only with client_secret_jwt",
     spec(["BS-DISC-08"]),
     async ({ t }) => {
       const ex = await fetchDiscovery(t, "application/json");
@@ -194,6 +194,23 @@ test.describe("SMART configuration document", () => {
             return Array.isArray(v) && v.some((a) => typeof a === "string" && a.toLowerCase() === "none")
               ? `${name} is ${JSON.stringify(v)}`
               : undefined;
+          },
+        },
+        {
+          // The list serves private_key_jwt and client_secret_jwt alike: HMAC algorithms belong there only
+          // when the server takes shared secrets.
+          rule: "RFC 8414 §2 / RFC 7523 §2.2",
+          expectation: `HS256/HS384/HS512 in ${name} only when token_endpoint_auth_methods_supported lists client_secret_jwt`,
+          evaluate: () => {
+            const doc = responseObject(ex);
+            const algs = member(doc, name);
+            const methods = member(doc, "token_endpoint_auth_methods_supported");
+            const hmac = Array.isArray(algs)
+              ? algs.filter((a) => typeof a === "string" && /^HS/i.test(a))
+              : [];
+            return hmac.length === 0 || (Array.isArray(methods) && methods.includes("client_secret_jwt"))
+              ? undefined
+              : `${name} lists ${hmac.join(", ")} but token_endpoint_auth_methods_supported is ${JSON.stringify(methods) ?? "absent"}`;
           },
         },
       ]);

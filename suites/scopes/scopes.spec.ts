@@ -1,9 +1,13 @@
 import {
   beyond,
-  breakTest,
   covers,
   COMMON_TYPES,
   describeResponse,
+  expectGrantable,
+  grantLimit,
+  handedOut,
+  LATITUDE,
+  notGrantableReason,
   oauthErrorChecks,
   responseObject,
   scopeFor,
@@ -11,6 +15,7 @@ import {
   spec,
   test,
   tokenIssuedChecks,
+  typesOutsideGrant,
   verify,
   type Check,
   type Client,
@@ -19,18 +24,38 @@ import {
   type RequirementId,
 } from "../../harness/index.ts";
 
-/** Requests `scope` with a baseline assertion; returns the exchange and the granted scope when a token came back. */
-async function ask(
-  t: ConformanceContext,
-  client: Client,
-  scope: string,
-): Promise<{ ex: Exchange; granted?: string }> {
+/** A token request's outcome: on a token, the grant and whether the response stated it. */
+interface Asked {
+  readonly ex: Exchange;
+  readonly requested: string;
+  readonly token?: string;
+  /** The response's scope, or where it has none the request: RFC 6749 §5.1 omits scope only when identical. */
+  readonly granted?: string;
+  readonly stated: boolean;
+}
+
+/** Requests `scope` with a baseline assertion. */
+async function ask(t: ConformanceContext, client: Client, scope: string): Promise<Asked> {
   const ex = await t.requestToken(client, client.assertion(), scope);
   const body = responseObject(ex);
-  if (ex.response.status !== 200 || typeof body?.access_token !== "string") return { ex };
-  if (typeof body.scope !== "string")
-    breakTest("ERR_TARGET_PREREQUISITE", "the token response states no scope, so the grant cannot be judged");
-  return { ex, granted: body.scope };
+  if (ex.response.status !== 200 || typeof body?.access_token !== "string")
+    return { ex, requested: scope, stated: false };
+  // A missing scope is judged once, by "states the granted scope in the token response" (BS-TRESP-06).
+  const stated = typeof body.scope === "string";
+  return {
+    ex,
+    requested: scope,
+    token: body.access_token,
+    granted: stated ? (body.scope as string) : scope,
+    stated,
+  };
+}
+
+/** How a grant reads in a failure message. */
+function shown(asked: Asked): string {
+  return asked.stated
+    ? `"${asked.granted ?? ""}"`
+    : `"${asked.granted ?? ""}" (no scope member: the request, RFC 6749 §5.1)`;
 }
 
 /** The type the client may search, or skip. */
@@ -41,8 +66,14 @@ function typeOf(client: Client): string {
   return type as string;
 }
 
+/** Skips unless the config lets the suite expect the server to grant `scope` to the client. */
+function skipUnlessGrantable(client: Client, scope: string): void {
+  test.skip(!expectGrantable(client.registration, scope), notGrantableReason(client.registration, scope));
+}
+
 /** Passes when the request was refused with invalid_scope, or granted nothing beyond `limit`. */
-function refusedOrWithin(ex: Exchange, granted: string | undefined, limit: string, why: string): Check[] {
+function refusedOrWithin(asked: Asked, limit: string, why: string): Check[] {
+  const { ex, granted } = asked;
   if (granted === undefined) return oauthErrorChecks(ex, { codes: ["invalid_scope"], rule: "RFC 6749 §5.2" });
   return [
     {
@@ -50,13 +81,14 @@ function refusedOrWithin(ex: Exchange, granted: string | undefined, limit: strin
       expectation: `no grant beyond ${why} ("${limit}")`,
       evaluate: () => {
         const extra = beyond(granted, limit);
-        return extra.length === 0 ? undefined : `granted "${granted}", which adds ${extra.join(" ")}`;
+        return extra.length === 0 ? undefined : `granted ${shown(asked)}, which adds ${extra.join(" ")}`;
       },
     },
   ];
 }
 
-function grantCovers(ex: Exchange, granted: string | undefined, requested: string): Check[] {
+function grantCovers(asked: Asked): Check[] {
+  const { ex, granted, requested } = asked;
   return [
     ...tokenIssuedChecks(ex),
     {
@@ -65,9 +97,42 @@ function grantCovers(ex: Exchange, granted: string | undefined, requested: strin
       evaluate: () =>
         granted !== undefined && covers(granted, requested)
           ? undefined
-          : `granted ${JSON.stringify(granted) ?? "nothing"} (${describeResponse(ex)})`,
+          : `granted ${granted === undefined ? "nothing" : shown(asked)} (${describeResponse(ex)})`,
     },
   ];
+}
+
+/** At most this many resource types are probed with each token (the requests add up over the suite). */
+const PROBES_PER_TOKEN = 2;
+
+/**
+ * What the token can do, not just what its scope string says: a protected request for each of up to two
+ * resource types the grant does not cover (types the server holds, from its CapabilityStatement) must hand
+ * out nothing of that type — 401, 403 and 404 are all refusals (AMB-14). A grant of undefined permissions
+ * (`system/Patient.xyz`) is held to the pre-authorisation. No probe when no token was issued.
+ */
+async function whatTheTokenCanDo(t: ConformanceContext, client: Client, asked: Asked): Promise<Check[]> {
+  const { token, granted } = asked;
+  if (token === undefined || granted === undefined) return [];
+  const capabilities = await t.target.capabilities();
+  const held = capabilities ? [...capabilities.types.keys()] : COMMON_TYPES;
+  const checks: Check[] = [];
+  for (const type of typesOutsideGrant(granted, grantLimit(client.registration), held)) {
+    if (checks.length >= PROBES_PER_TOKEN) break;
+    const request = await t.protectedRequest(type);
+    if (!request) continue;
+    const ex = await t.sendProtected(
+      request,
+      `Bearer ${token}`,
+      `${request.what} with the token granted ${shown(asked)} (what the token can do)`,
+    );
+    checks.push({
+      rule: "SMART backend services §access FHIR API (the token reaches only what its grant covers)",
+      expectation: `${request.what} to hand out nothing with a token granted ${shown(asked)}`,
+      evaluate: () => handedOut(ex, type),
+    });
+  }
+  return checks;
 }
 
 test.describe("Scopes: valid requests", () => {
@@ -78,9 +143,9 @@ test.describe("Scopes: valid requests", () => {
       async ({ t }) => {
         const client = await t.client();
         const scope = `system/${typeOf(client)}.${letters}`;
-        test.skip(!covers(client.scope, scope), `the configured scope does not pre-authorise ${scope}`);
-        const { ex, granted } = await ask(t, client, scope);
-        await verify(grantCovers(ex, granted, scope));
+        skipUnlessGrantable(client, scope);
+        const asked = await ask(t, client, scope);
+        await verify([...grantCovers(asked), ...(await whatTheTokenCanDo(t, client, asked))]);
       },
     );
   }
@@ -88,15 +153,17 @@ test.describe("Scopes: valid requests", () => {
   test("honours a v1 scope and states it in v1 form", spec(["BS-SCOPE-04"]), async ({ t }) => {
     const client = await t.client();
     const scope = `system/${typeOf(client)}.read`;
-    const { ex, granted } = await ask(t, client, scope);
+    skipUnlessGrantable(client, scope);
+    const asked = await ask(t, client, scope);
     await verify([
-      ...grantCovers(ex, granted, scope),
+      ...grantCovers(asked),
       {
         rule: "SMART scopes (v1 compatibility)",
         expectation: `the grant to repeat "${scope}" as requested`,
         evaluate: () =>
-          granted?.split(" ").includes(scope) ? undefined : `granted ${JSON.stringify(granted)}`,
+          asked.granted?.split(" ").includes(scope) ? undefined : `granted ${JSON.stringify(asked.granted)}`,
       },
+      ...(await whatTheTokenCanDo(t, client, asked)),
     ]);
   });
 
@@ -107,8 +174,9 @@ test.describe("Scopes: valid requests", () => {
       const client = await t.client();
       const type = typeOf(client);
       const scope = `system/${type}.read system/${type}.s`;
-      const { ex, granted } = await ask(t, client, scope);
-      await verify(grantCovers(ex, granted, scope));
+      skipUnlessGrantable(client, scope);
+      const asked = await ask(t, client, scope);
+      await verify([...grantCovers(asked), ...(await whatTheTokenCanDo(t, client, asked))]);
     },
   );
 
@@ -117,20 +185,34 @@ test.describe("Scopes: valid requests", () => {
     spec(["BS-SCOPE-06", "BS-SCOPE-01"]),
     async ({ t }) => {
       const client = await t.client();
+      const wildcard = scopeFor("*", "rs");
       const advertised = (await t.target.discovery()).scopes_supported;
       test.skip(
-        !(Array.isArray(advertised) && advertised.includes(scopeFor("*", "rs"))),
-        `${scopeFor("*", "rs")} is not advertised in scopes_supported`,
+        !(Array.isArray(advertised) && advertised.includes(wildcard)),
+        `${wildcard} is not advertised in scopes_supported`,
       );
-      const { ex, granted } = await ask(t, client, scopeFor("*", "rs"));
+      const asked = await ask(t, client, wildcard);
+      const limit = grantLimit(client.registration);
+      // Beyond the registration, the server may narrow the wildcard or refuse it (RFC 6749 §5.2 invalid_scope).
+      const mayRefuse = !expectGrantable(client.registration, wildcard);
+      if (asked.token === undefined && mayRefuse) {
+        await verify(
+          oauthErrorChecks(asked.ex, {
+            codes: LATITUDE["wildcard-beyond-registration"].codes,
+            rule: "RFC 6749 §5.2 (a wildcard beyond the registration)",
+          }),
+        );
+        return;
+      }
       await verify([
-        ...tokenIssuedChecks(ex),
-        ...refusedOrWithin(ex, granted, client.scope, "the pre-authorisation"),
+        ...tokenIssuedChecks(asked.ex),
+        ...refusedOrWithin(asked, limit, "the pre-authorisation"),
         {
           rule: "SMART scopes §wildcard scopes",
           expectation: "a non-empty grant",
-          evaluate: () => (granted?.trim() ? undefined : `granted ${JSON.stringify(granted)}`),
+          evaluate: () => (asked.granted?.trim() ? undefined : `granted ${JSON.stringify(asked.granted)}`),
         },
+        ...(await whatTheTokenCanDo(t, client, asked)),
       ]);
     },
   );
@@ -138,9 +220,17 @@ test.describe("Scopes: valid requests", () => {
   test("grants no more than was requested", spec(["BS-SCOPE-02"]), async ({ t }) => {
     const client = await t.client();
     const scope = scopeFor(typeOf(client), "rs");
-    test.skip(covers(scope, client.scope), "the client is pre-authorised for nothing beyond this request");
-    const { ex, granted } = await ask(t, client, scope);
-    await verify([...tokenIssuedChecks(ex), ...refusedOrWithin(ex, granted, scope, "the request")]);
+    test.skip(
+      covers(scope, grantLimit(client.registration)),
+      "the client is pre-authorised for nothing beyond this request",
+    );
+    skipUnlessGrantable(client, scope);
+    const asked = await ask(t, client, scope);
+    await verify([
+      ...tokenIssuedChecks(asked.ex),
+      ...refusedOrWithin(asked, scope, "the request"),
+      ...(await whatTheTokenCanDo(t, client, asked)),
+    ]);
   });
 });
 
@@ -150,10 +240,18 @@ test.describe("Scopes: requests beyond what may be granted", () => {
     spec(["BS-SCOPE-01", "BS-SCOPE-11"]),
     async ({ t }) => {
       const client = await t.client();
-      const outside = COMMON_TYPES.map((type) => scopeFor(type, "rs")).find((s) => !covers(client.scope, s));
-      test.skip(outside === undefined, "the configured scope covers every common resource type");
-      const { ex, granted } = await ask(t, client, outside as string);
-      await verify(refusedOrWithin(ex, granted, client.scope, "the pre-authorisation"));
+      test.skip(
+        client.registration.kind === "none",
+        "the server registers no scopes per client (config scopeRegistration none): any system read scope for a type it holds may be granted",
+      );
+      const limit = grantLimit(client.registration);
+      const outside = COMMON_TYPES.map((type) => scopeFor(type, "rs")).find((s) => !covers(limit, s));
+      test.skip(outside === undefined, "the registration covers every common resource type");
+      const asked = await ask(t, client, outside as string);
+      await verify([
+        ...refusedOrWithin(asked, limit, "the pre-authorisation"),
+        ...(await whatTheTokenCanDo(t, client, asked)),
+      ]);
     },
   );
 
@@ -163,9 +261,13 @@ test.describe("Scopes: requests beyond what may be granted", () => {
     async ({ t }) => {
       const client = await t.client();
       const type = typeOf(client);
-      test.skip(covers(client.scope, scopeFor(type, "cud")), `the client is pre-authorised to write ${type}`);
-      const { ex, granted } = await ask(t, client, scopeFor(type, "cruds"));
-      await verify(refusedOrWithin(ex, granted, client.scope, "the pre-authorisation"));
+      const limit = grantLimit(client.registration);
+      test.skip(covers(limit, scopeFor(type, "cud")), `the client is pre-authorised to write ${type}`);
+      const asked = await ask(t, client, scopeFor(type, "cruds"));
+      await verify([
+        ...refusedOrWithin(asked, limit, "the pre-authorisation"),
+        ...(await whatTheTokenCanDo(t, client, asked)),
+      ]);
     },
   );
 
@@ -204,8 +306,18 @@ test.describe("Scopes: requests beyond what may be granted", () => {
       spec([m.requirement, "BS-SCOPE-01"], { level: "SHALL" }),
       async ({ t }) => {
         const client = await t.client();
-        const { ex, granted } = await ask(t, client, m.scope(typeOf(client)));
-        await verify(refusedOrWithin(ex, granted, client.scope, "the pre-authorisation"));
+        const scope = m.scope(typeOf(client));
+        const asked = await ask(t, client, scope);
+        await verify([
+          ...refusedOrWithin(asked, grantLimit(client.registration), "the pre-authorisation"),
+          {
+            rule: "SMART scopes (a scope the server cannot read is never granted as asked)",
+            expectation: `no grant of "${scope}" itself`,
+            evaluate: () =>
+              asked.granted?.split(" ").includes(scope) ? `granted ${shown(asked)}` : undefined,
+          },
+          ...(await whatTheTokenCanDo(t, client, asked)),
+        ]);
       },
     );
   }
@@ -214,19 +326,27 @@ test.describe("Scopes: requests beyond what may be granted", () => {
 test.describe("Scopes: search constraints", () => {
   test("confines a token to the search constraint of its scope", spec(["BS-SCOPE-09"]), async ({ t }) => {
     const client = await t.client();
-    test.skip(!covers(client.scope, "system/Observation.rs"), "the client may not search Observation");
+    test.skip(
+      !covers(grantLimit(client.registration), "system/Observation.rs"),
+      "the client may not search Observation",
+    );
     const laboratory = "http://terminology.hl7.org/CodeSystem/observation-category|laboratory";
     const scope = `system/Observation.rs?category=${laboratory}`;
-    const { ex, granted } = await ask(t, client, scope);
+    const asked = await ask(t, client, scope);
+    const { ex, granted } = asked;
     test.skip(
       granted === undefined,
       `the server refused the constrained scope (${describeResponse(ex)}); constraints are optional`,
     );
     test.skip(!granted?.includes("?"), `the server granted "${granted}" without the constraint`);
-    const token = responseObject(ex)?.access_token as string;
+    const request = await t.protectedRequest("Observation");
+    test.skip(
+      request?.kind !== "search",
+      "the server offers no Observation search to see which Observations the token reaches",
+    );
     const search = await t.fhirGet(
       "Observation?_count=100",
-      token,
+      asked.token,
       "search Observation with the constrained token",
     );
     const entries =
@@ -243,6 +363,7 @@ test.describe("Scopes: search constraints", () => {
         evaluate: () =>
           outside.length === 0 ? undefined : `${outside.length} Observation(s) of other categories returned`,
       },
+      ...(await whatTheTokenCanDo(t, client, asked)),
     ]);
   });
 });
