@@ -39,11 +39,55 @@ async function load(config: unknown): Promise<unknown> {
   return loadTargetConfig(path);
 }
 
+test("without registration fields the registration is the requested scope, read by SMART meaning", async () => {
+  const config = (await load(valid)) as Awaited<ReturnType<typeof loadTargetConfig>>;
+  expect(config.client.registration).toEqual({
+    kind: "per-client",
+    scope: "system/Patient.rs",
+    matching: "smart",
+  });
+  expect(config.protectedRequests).toBeUndefined();
+  const stated = (await load({
+    ...valid,
+    scopeMatching: "exact",
+    client: { ...valid.client, registeredScope: "system/Patient.rs system/Observation.rs" },
+    protectedRequests: { export: "$export" },
+  })) as Awaited<ReturnType<typeof loadTargetConfig>>;
+  expect(stated.client.registration).toEqual({
+    kind: "per-client",
+    scope: "system/Patient.rs system/Observation.rs",
+    matching: "exact",
+  });
+  expect(stated.protectedRequests).toEqual({ export: "$export" });
+});
+
 test("a valid config loads, paths resolve against its folder and the base URL loses its slash", async () => {
   const config = (await load(valid)) as Awaited<ReturnType<typeof loadTargetConfig>>;
   expect(config.fhirBaseUrl).toBe("http://127.0.0.1:9700/fhir");
   expect(config.client.keys.map((k) => k.alg)).toEqual(["RS384", "ES384"]);
   expect(config.requestTimeoutMs).toBe(10_000);
+});
+
+test("the JWKS URL is served at its own loopback address, or at listen when the URL advertised is elsewhere", async () => {
+  type Loaded = Awaited<ReturnType<typeof loadTargetConfig>>;
+  const urlClient = (jwksUrl: string, listen?: string) =>
+    load({
+      ...valid,
+      jwksUrlClient: { clientId: "c2", jwksUrl, scope: "system/*.rs", ...(listen ? { listen } : {}) },
+    });
+  const listenOf = async (jwksUrl: string, listen?: string) =>
+    ((await urlClient(jwksUrl, listen)) as Loaded).jwksUrlClient?.listen;
+  expect(await listenOf("http://127.0.0.1:9556/jwks.json")).toEqual({ host: "127.0.0.1", port: 9556 });
+  expect(await listenOf("http://localhost:9557/jwks.json")).toEqual({ host: "127.0.0.1", port: 9557 });
+  expect(await listenOf("http://[::1]:9558/jwks.json")).toEqual({ host: "::1", port: 9558 });
+  expect(await listenOf("https://ci-runner.example.org/jwks.json", "0.0.0.0:9556")).toEqual({
+    host: "0.0.0.0",
+    port: 9556,
+  });
+  expect(await listenOf("http://jwks.example:8080/k/jwks.json", "[::]:9556")).toEqual({
+    host: "::",
+    port: 9556,
+  });
 });
 
 const broken: readonly { title: string; config: unknown; message: RegExp }[] = [
@@ -79,7 +123,54 @@ const broken: readonly { title: string; config: unknown; message: RegExp }[] = [
       ...valid,
       jwksUrlClient: { clientId: "c2", jwksUrl: "https://keys.example/jwks.json", scope: "system/*.rs" },
     },
-    message: /jwksUrlClient\.jwksUrl: must be an http\(s\) URL on loopback/,
+    message: /jwksUrlClient\.jwksUrl: must be an http URL on loopback .* set jwksUrlClient\.listen/,
+  },
+  {
+    title: "an https jwksUrl on loopback without listen (the harness serves plain http)",
+    config: {
+      ...valid,
+      jwksUrlClient: { clientId: "c2", jwksUrl: "https://127.0.0.1:9556/jwks.json", scope: "system/*.rs" },
+    },
+    message: /jwksUrlClient\.jwksUrl: must be an http URL on loopback/,
+  },
+  {
+    title: "a listen without a host",
+    config: {
+      ...valid,
+      jwksUrlClient: {
+        clientId: "c2",
+        jwksUrl: "https://ci.example/jwks.json",
+        scope: "system/*.rs",
+        listen: "9556",
+      },
+    },
+    message: /jwksUrlClient\.listen: must be host:port/,
+  },
+  {
+    title: "a listen on port 0",
+    config: {
+      ...valid,
+      jwksUrlClient: {
+        clientId: "c2",
+        jwksUrl: "https://ci.example/jwks.json",
+        scope: "system/*.rs",
+        listen: "127.0.0.1:0",
+      },
+    },
+    message: /jwksUrlClient\.listen: port 0 is not between 1 and 65535/,
+  },
+  {
+    title: "a jwksUrl without a path, even with listen",
+    config: {
+      ...valid,
+      jwksUrlClient: {
+        clientId: "c2",
+        jwksUrl: "https://ci.example",
+        scope: "system/*.rs",
+        listen: "0.0.0.0:9556",
+      },
+    },
+    message: /jwksUrlClient\.jwksUrl: must be an absolute http\(s\) URL with a path/,
   },
   {
     title: "an unreadable key file",
@@ -153,6 +244,25 @@ const broken: readonly { title: string; config: unknown; message: RegExp }[] = [
   },
   { title: "a file that is not JSON", config: "{ fhirBaseUrl: ", message: /is not valid JSON/ },
   { title: "a top level that is an array", config: [valid], message: /\(top level\): must be object/ },
+  {
+    title: "a registeredScope with scopeRegistration none",
+    config: {
+      ...valid,
+      scopeRegistration: "none",
+      client: { ...valid.client, registeredScope: "system/Patient.rs" },
+    },
+    message: /client\.registeredScope: cannot be set with scopeRegistration "none"/,
+  },
+  {
+    title: "an unknown scopeMatching",
+    config: { ...valid, scopeMatching: "loose" },
+    message: /scopeMatching: must be equal to one of the allowed values/,
+  },
+  {
+    title: "a protectedRequests.search that is an absolute URL",
+    config: { ...valid, protectedRequests: { search: "https://fhir.example/Patient" } },
+    message: /protectedRequests\.search: must be a path relative to fhirBaseUrl, e.g. Patient\?_count=1/,
+  },
 ];
 
 for (const { title, config, message } of broken) {

@@ -120,9 +120,10 @@ function describePattern(path: string, pattern: string): string {
 }
 
 /** The address the harness serves the JWKS URL at: `listen` when given, else the URL's own host and port. */
-function listenAddress(
-  urlClient: NonNullable<RawTargetConfig["jwksUrlClient"]>,
-): { host: string; port: number } {
+function listenAddress(urlClient: NonNullable<RawTargetConfig["jwksUrlClient"]>): {
+  host: string;
+  port: number;
+} {
   const field = urlClient.listen ? "jwksUrlClient.listen" : "jwksUrlClient.jwksUrl";
   let host: string;
   let port: number;

@@ -234,7 +234,12 @@ export class ConformanceContext {
       ),
       { label: "valid token request of the inline client (prerequisite)" },
     );
-    return inlineProbe.response.status === 200 ? neverFetchedReason(url) : undefined;
+    return inlineProbe.response.status === 200
+      ? neverFetchedReason(
+          url,
+          `it refused a valid token request of that client with HTTP ${probe.response.status} without fetching it, and granted the inline client's`,
+        )
+      : undefined;
   }
 
   /** The harness's JWKS host and the path it serves the URL client's keys at; skips without a URL client. */
@@ -308,7 +313,11 @@ export class ConformanceContext {
   }
 
   /** Sends a protected request with the given Authorization header value (none when undefined). */
-  sendProtected(request: ProtectedRequest, authorization: string | undefined, label: string): Promise<Exchange> {
+  sendProtected(
+    request: ProtectedRequest,
+    authorization: string | undefined,
+    label: string,
+  ): Promise<Exchange> {
     return this.http.get(
       `${this.config.fhirBaseUrl}/${request.path}`,
       { ...request.headers, ...(authorization === undefined ? {} : { authorization }) },

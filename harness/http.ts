@@ -145,7 +145,11 @@ export class HttpClient {
       };
     } catch (cause) {
       const error = networkError(cause, method, options.url, this.timeoutMs);
-      if (this.onConnectionFailure && error.code === "ERR_TARGET_UNREACHABLE" && !(cause instanceof HarnessError))
+      if (
+        this.onConnectionFailure &&
+        error.code === "ERR_TARGET_UNREACHABLE" &&
+        !(cause instanceof HarnessError)
+      )
         await this.onConnectionFailure({ error, request: recordedRequest, label, failedAt: Date.now() });
       throw error;
     }

@@ -114,7 +114,8 @@ export const LATITUDE = {
     requirements: ["BS-SCOPE-01"],
     basis:
       "SMART backend services §registration: scopes are pre-authorised out of band, in any form the server chooses (the spec sets none)",
-    required: "never a grant beyond what the server allows the client, and never write permissions to a reader",
+    required:
+      "never a grant beyond what the server allows the client, and never write permissions to a reader",
     allowed: [
       "a per-client registration (grants within it)",
       "no per-client registration: any system read scope for a resource type it holds",

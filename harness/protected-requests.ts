@@ -56,7 +56,8 @@ interface CsOperation {
 function isExport(op: CsOperation): boolean {
   return (
     op.name === "export" ||
-    (typeof op.definition === "string" && /\/OperationDefinition\/(patient-|group-)?export$/.test(op.definition))
+    (typeof op.definition === "string" &&
+      /\/OperationDefinition\/(patient-|group-)?export$/.test(op.definition))
   );
 }
 
@@ -80,7 +81,9 @@ export function parseCapabilityStatement(body: unknown): Capabilities | undefine
     if ((rest.operation ?? []).some(isExport)) exports.push("$export");
     for (const r of rest.resource ?? []) {
       if (typeof r.type !== "string") continue;
-      const codes = (r.interaction ?? []).map((i) => i.code).filter((c): c is string => typeof c === "string");
+      const codes = (r.interaction ?? [])
+        .map((i) => i.code)
+        .filter((c): c is string => typeof c === "string");
       types.set(r.type, new Set([...(types.get(r.type) ?? []), ...codes]));
       if (r.type === "Patient" && (r.operation ?? []).some(isExport)) exports.push("Patient/$export");
     }
@@ -129,10 +132,18 @@ export function protectedRequestFor(
     return search(type, typeOfPath(config.search) === type ? config.search : `${type}?_count=1`, "config");
   if (config?.read !== undefined) {
     if (typeOfPath(config.read) !== type) return undefined;
-    return { kind: "read", type, path: config.read, headers: SEARCH_HEADERS, what: `read ${config.read}`, source: "config" };
+    return {
+      kind: "read",
+      type,
+      path: config.read,
+      headers: SEARCH_HEADERS,
+      what: `read ${config.read}`,
+      source: "config",
+    };
   }
   if (config?.export !== undefined) return kickOff(type, config.export, "config");
-  if (capabilities?.types.get(type)?.has("search-type")) return search(type, `${type}?_count=1`, "CapabilityStatement");
+  if (capabilities?.types.get(type)?.has("search-type"))
+    return search(type, `${type}?_count=1`, "CapabilityStatement");
   const exportPath = capabilities?.exports[0];
   if (exportPath !== undefined) return kickOff(type, exportPath, "CapabilityStatement");
   return search(type, `${type}?_count=1`, "default");
@@ -145,7 +156,9 @@ export function served(ex: Exchange, request: ProtectedRequest): string | undefi
   switch (request.kind) {
     case "search":
       if (status !== 200) return `got HTTP ${status}`;
-      return body?.resourceType === "Bundle" ? undefined : `got resourceType ${JSON.stringify(body?.resourceType)}`;
+      return body?.resourceType === "Bundle"
+        ? undefined
+        : `got resourceType ${JSON.stringify(body?.resourceType)}`;
     case "read":
       if (status !== 200) return `got HTTP ${status}`;
       return body?.resourceType === request.type
@@ -166,8 +179,7 @@ export function handedOut(ex: Exchange, type: string): string | undefined {
   if (status < 200 || status >= 300) return undefined;
   if (status === 202) return `HTTP 202: the export of ${type} was accepted`;
   const body = jsonBody(ex) as
-    | { resourceType?: unknown; entry?: { resource?: { resourceType?: unknown } }[] }
-    | undefined;
+    { resourceType?: unknown; entry?: { resource?: { resourceType?: unknown } }[] } | undefined;
   if (body?.resourceType === type) return `HTTP ${status} with a ${type}`;
   if (body?.resourceType === "Bundle" && Array.isArray(body.entry)) {
     const n = body.entry.filter((e) => e.resource?.resourceType === type).length;

@@ -124,9 +124,11 @@ export function curlComment(sent: RecordedRequest, shown: RecordedRequest, revea
   const assertion =
     new URLSearchParams(sent.body ?? "").get("client_assertion") ??
     jsonMembers(sent.body, ["client_assertion"])[0];
-  const rerun = "to reproduce it, re-run the test (a failed test's attachment \"re-run this test\")";
+  const rerun = 'to reproduce it, re-run the test (a failed test\'s attachment "re-run this test")';
   if (assertion) {
-    const whole = revealed ? "" : "with the client assertion's signature removed (SMART_REVEAL_SECRETS=1 keeps it); ";
+    const whole = revealed
+      ? ""
+      : "with the client assertion's signature removed (SMART_REVEAL_SECRETS=1 keeps it); ";
     return `# the request as sent, ${whole}not replayable: a server refuses a client assertion used twice (its jti is single-use) and it expires within minutes; ${rerun}:`;
   }
   if (JSON.stringify(sent) !== JSON.stringify(shown))

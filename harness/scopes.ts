@@ -177,15 +177,13 @@ export function expectGrantable(registration: Registration, scope: string): bool
 /** Why the suite does not expect `scope` to be granted (for skip reasons). */
 export function notGrantableReason(registration: Registration, scope: string): string {
   return registration.matching === "exact"
-    ? `the server grants only the registered strings "${registration.scope}" (scopeMatching exact), and ${scope} is not one of them`
+    ? `the server grants only the registered strings "${registration.scope}" (scopeMatching exact), and "${scope}" is not among them`
     : `the client's registration ("${grantLimit(registration)}") does not cover ${scope}`;
 }
 
 /** Whether a scope string names `type` (or `*`) in the system context, whatever its permissions. */
 export function namesType(granted: string, type: string): boolean {
-  return granted
-    .split(" ")
-    .some((s) => s.startsWith(`system/${type}.`) || s.startsWith("system/*."));
+  return granted.split(" ").some((s) => s.startsWith(`system/${type}.`) || s.startsWith("system/*."));
 }
 
 /**
@@ -200,7 +198,10 @@ export function typesOutsideGrant(granted: string, limit: string, held: readonly
       (s) =>
         s.kind === "resource" &&
         s.permissions.some(
-          (p) => p.context === "system" && (p.type === "*" || p.type === type) && (p.letter === "r" || p.letter === "s"),
+          (p) =>
+            p.context === "system" &&
+            (p.type === "*" || p.type === type) &&
+            (p.letter === "r" || p.letter === "s"),
         ),
     );
   return held.filter(

@@ -18,7 +18,16 @@
  * twin that goes down stops only the tests of its own worker.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { test as base, type TestInfo } from "@playwright/test";
 import * as allure from "allure-js-commons";
@@ -27,7 +36,7 @@ import { ConformanceViolation, FINDING_ANNOTATION, VERDICTS_ENV } from "./checks
 import type { TargetConfig } from "./config.ts";
 import { HarnessError } from "./errors.ts";
 import { HttpClient, targetDispatcher, type ConnectionFailure } from "./http.ts";
-import { curlLine, decodedAssertion, Redactor } from "./redact.ts";
+import { curlComment, curlLine, decodedAssertion, Redactor } from "./redact.ts";
 import { requirements } from "./requirements.ts";
 import { RUN_STATE_ENV } from "./runner/run-state.ts";
 
@@ -102,6 +111,23 @@ async function probe(config: TargetConfig, url: string): Promise<{ answered: boo
   }
 }
 
+/**
+ * Writes a file other processes may read at any moment: whole or not at all (a temporary file renamed, or
+ * linked when `exclusive`, so the first writer wins and later ones leave it as it is).
+ */
+function writeWhole(path: string, text: string, options: { exclusive?: boolean } = {}): void {
+  const temporary = `${path}.${randomUUID()}.tmp`;
+  writeFileSync(temporary, text);
+  if (!options.exclusive) return renameSync(temporary, path);
+  try {
+    linkSync(temporary, path);
+  } catch (err) {
+    if ((err as { code?: string }).code !== "EEXIST") throw err;
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+}
+
 /** One per target per worker process: see the file comment. */
 export class TargetWatch {
   private readonly dir: string | undefined;
@@ -168,7 +194,7 @@ export class TargetWatch {
       dir,
       `${mine.inFlight ? 0 : 1}-${String(failure.failedAt).padStart(15, "0")}-${randomUUID()}.suspect`,
     );
-    writeFileSync(suspect, JSON.stringify(mine));
+    writeWhole(suspect, JSON.stringify(mine));
     const { answered, seen } = await probe(this.config, probeUrl);
     if (answered) {
       rmSync(suspect, { force: true });
@@ -186,11 +212,7 @@ export class TargetWatch {
           }
         })
         .find((text) => text !== undefined);
-      try {
-        writeFileSync(marker, first ?? JSON.stringify(mine), { flag: "wx" });
-      } catch (err) {
-        if ((err as { code?: string }).code !== "EEXIST") throw err;
-      }
+      writeWhole(marker, first ?? JSON.stringify(mine), { exclusive: true });
     }
     return this.judge(info, this.down() ?? mine, failure, { probeUrl, seen });
   };
@@ -287,7 +309,7 @@ function renderFailure(failure: ConnectionFailure, seen: readonly string[]): str
     `no response: ${failure.error.message.replace(/^\[[A-Z_]+\] /, "")}`,
     ...seen.map((s, i) => `probe ${i + 1}: ${s}`),
     "",
-    "# reproduce:",
+    curlComment(failure.request, req, redactor.reveals),
     curlLine(req),
   ].join("\n");
 }

@@ -254,6 +254,10 @@ async function embedded(dir: string, cleanups: (() => Promise<void>)[]): Promise
       scope: EMBEDDED_URL_CLIENT_SCOPE,
     },
     ...(tls ? { caFile: tls.certPath } : {}),
+    // What the alternate reference registers (harness/latitude.ts): the protected requests are derived
+    // from its CapabilityStatement, as for any server.
+    ...(alternate.includes("scope-registration") ? { scopeRegistration: "none" as const } : {}),
+    ...(alternate.includes("scope-matching") ? { scopeMatching: "exact" as const } : {}),
   };
   const targetConfigPath = join(dir, "target.json");
   await writePrivate(targetConfigPath, config);

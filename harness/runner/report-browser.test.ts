@@ -3,8 +3,8 @@
  * fault (skip-aud-check, so the aud tests fail) writes the Allure report, and Debian's Chromium, driven by
  * playwright-core, opens it from file:// with every non-file request blocked. The tree groups the tests by
  * spec area and shows the failing ones; a failing test shows what the spec expects and what came back,
- * its category, its requirement links and its attachments, and an HTTP exchange opens with its request line
- * and a curl line. A full-page screenshot of the failing test goes to reports/report-browser.png.
+ * its category, its requirement links and its attachments, an HTTP exchange opens with its request line
+ * and a curl line said not to be replayable, and the command that re-runs just that test is attached. A full-page screenshot of the failing test goes to reports/report-browser.png.
  *
  * Chromium cannot be downloaded here: the test needs /usr/bin/chromium (`apt-get install -y chromium`,
  * which .ci/run does) and fails, not skips, without it.
@@ -82,7 +82,7 @@ test("the HTML report renders in Chromium: tree, failing test, attachments, requ
       expect(result.tests.filter((t) => t.status === "failed").map((t) => t.title)).toEqual(
         expect.arrayContaining(FAILING),
       );
-      expect(result.totals).toEqual({ passed: 3, failed: 2, skipped: 0, broken: 0 });
+      expect(result.totals).toEqual({ passed: 3, failed: 2, skipped: 0, broken: 0, notRun: 0 });
       return result;
     });
     const opened = summary.tests.find((t) => t.title === OPENED);
@@ -186,6 +186,16 @@ test("the HTML report renders in Chromium: tree, failing test, attachments, requ
       await expect(content).toContainText(/^POST https:\/\/127\.0\.0\.1:\d+\/auth\/token$/m);
       await expect(content).toContainText(/^HTTP 200\b/m);
       await expect(content).toContainText(/^curl -i -X POST 'https:\/\/127\.0\.0\.1:\d+\/auth\/token'/m);
+      await expect(content).toContainText(/^# the request as sent, .*not replayable/m);
+
+      // The command that re-runs just this test, as the console and summary.json give it.
+      const rerun = attachment(/re-run this test/);
+      await expect(rerun).toHaveCount(1);
+      await rerun.getByTestId("test-result-attachment-header").click();
+      await expect(rerun.getByTestId("code-attachment-content")).toContainText(
+        `SMART_REFERENCE_FAULTS=skip-aud-check npm run conformance -- --grep '/(?:^| )client-assertion/aud\\.spec\\.ts `,
+      );
+      await expect(rerun.getByTestId("code-attachment-content")).toContainText(`${OPENED}(?: @|$)/'`);
     });
 
     await test.step("the failing tests are filed under the SHALL violation category", async () => {

@@ -14,9 +14,11 @@ import { join } from "node:path";
 import { expect, test } from "@playwright/test";
 import type { TargetConfig } from "../config.ts";
 import type { Exchange } from "../http.ts";
+import { exitStatus, junitXml } from "../gate.ts";
 import { generateClientKey } from "../keys.ts";
 import { wrongBaseUrl } from "./global-setup.ts";
 import { runConformanceCli } from "./run-suite.ts";
+import { summaryOf } from "./summary-fixture.ts";
 import type { Summary } from "./summary-reporter.ts";
 
 const AUDLESS = "rejects a client assertion without aud";
@@ -169,5 +171,21 @@ test("only a discovery answer that is not JSON at all, where no test could go on
   expect(stops(withoutToken, answer(404, "text/html", html))).toBe(true);
   expect(wrongBaseUrl(withoutToken as TargetConfig, answer(404, "text/html", html))).toMatch(
     /answered HTTP 404 \(text\/html; title "Not Found", beginning "<html>.*no tokenEndpoint in the config/s,
+  );
+});
+
+test("tests not run make the run unjudged (exit 2) unless a gated failure says 1; JUnit skips them", () => {
+  const reason = '[ERR_TARGET_DOWN] not run: the target went down during "x" (f › x) and stayed down';
+  const notRun = summaryOf([{ status: "passed" }, { status: "notRun", message: reason }]);
+  expect(exitStatus(notRun, "shall")).toBe(2);
+  expect(exitStatus(notRun, "never")).toBe(2);
+  expect(exitStatus(summaryOf([{ status: "failed" }, { status: "notRun", message: reason }]), "shall")).toBe(
+    1,
+  );
+  const junit = junitXml(notRun);
+  expect(junit).toContain('skipped="1"');
+  expect(junit).toContain('<property name="status" value="notRun"/>');
+  expect(junit).toContain(
+    '<skipped message="[ERR_TARGET_DOWN] not run: the target went down during &#34;x&#34;',
   );
 });

@@ -1,21 +1,48 @@
 import {
   spec,
+  handedOut,
   header,
-  mediaType,
   responseObject,
+  served,
   searchableType,
   test,
   verify,
   type Check,
+  type ConformanceContext,
   type Exchange,
+  type ProtectedRequest,
 } from "../../harness/index.ts";
 
-/** A resource type the configured client may search (Patient when it may search any). */
-function typeFor(scope: string): string {
-  return searchableType(scope) ?? "Patient";
+/**
+ * The protected request the client's own token may make: for a type the configured scope lets it search
+ * (Patient when it may search any), the config's protectedRequests, else what the CapabilityStatement
+ * offers (a search, else a Bulk Data kick-off).
+ */
+async function ownRequest(t: ConformanceContext): Promise<ProtectedRequest> {
+  return t.ownProtectedRequest(searchableType(t.config.client.scope) ?? "Patient");
 }
 
-function bearerChallenge(ex: Exchange, status: number, error?: string): Check[] {
+/** Sends it; a 404 ends the test broken (the route is not there: set protectedRequests), never failed. */
+async function send(
+  t: ConformanceContext,
+  request: ProtectedRequest,
+  authorization: string | undefined,
+  how: string,
+): Promise<Exchange> {
+  const ex = await t.sendProtected(request, authorization, `${request.what} ${how}`);
+  t.requireRoute(ex, request);
+  return ex;
+}
+
+function noData(ex: Exchange, request: ProtectedRequest): Check {
+  return {
+    rule: "SMART backend services §access FHIR API",
+    expectation: "no FHIR data returned",
+    evaluate: () => handedOut(ex, request.type),
+  };
+}
+
+function bearerChallenge(ex: Exchange, request: ProtectedRequest, status: number, error?: string): Check[] {
   return [
     {
       rule: "RFC 6750 §3",
@@ -44,38 +71,45 @@ function bearerChallenge(ex: Exchange, status: number, error?: string): Check[] 
           },
         ]
       : []),
-    {
-      rule: "SMART backend services §access FHIR API",
-      expectation: "no FHIR data returned",
-      evaluate: () =>
-        responseObject(ex)?.resourceType === "Bundle" ? "a search Bundle was returned" : undefined,
-    },
+    noData(ex, request),
   ];
+}
+
+function servedCheck(ex: Exchange, request: ProtectedRequest, expectation: string): Check {
+  return {
+    rule: "SMART backend services §access FHIR API",
+    expectation,
+    evaluate: () => served(ex, request),
+  };
+}
+
+/** What a served request answers, by kind. */
+function servedAs(request: ProtectedRequest): string {
+  return {
+    search: "HTTP 200 with a FHIR searchset Bundle",
+    read: `HTTP 200 with the ${request.type}`,
+    export: "HTTP 202 Accepted (the export kick-off)",
+  }[request.kind];
 }
 
 test.describe("FHIR endpoint bearer token", () => {
   test("answers a search with a valid access token", spec(["BS-TRESP-09", "BS-RS-10"]), async ({ t }) => {
     const client = await t.client();
-    const type = typeFor(client.scope);
+    const request = await ownRequest(t);
     const token = await t.obtainToken(client);
-    const ex = await t.fhirGet(`${type}?_count=1`, token, `search ${type} with the token`);
+    const ex = await send(t, request, `Bearer ${token}`, "with the token");
     await verify([
-      {
-        rule: "SMART backend services §access FHIR API",
-        expectation: "HTTP 200",
-        evaluate: () => (ex.response.status === 200 ? undefined : `got HTTP ${ex.response.status}`),
-      },
+      servedCheck(ex, request, servedAs(request)),
       {
         rule: "FHIR R4 http §search",
-        expectation: "a FHIR searchset Bundle (application/fhir+json or application/json)",
+        expectation: "application/fhir+json or application/json",
         evaluate: () => {
-          const body = responseObject(ex);
-          const type = mediaType(ex.response.headers);
-          if (type !== "application/fhir+json" && type !== "application/json")
-            return `got Content-Type ${type ?? "none"}`;
-          return body?.resourceType === "Bundle"
+          const type = header(ex, "content-type")?.split(";")[0]?.trim().toLowerCase();
+          // A kick-off may answer 202 with no body at all.
+          if (type === undefined && request.kind === "export") return undefined;
+          return type === "application/fhir+json" || type === "application/json"
             ? undefined
-            : `got resourceType ${JSON.stringify(body?.resourceType)}`;
+            : `got Content-Type ${type ?? "none"}`;
         },
       },
     ]);
@@ -85,33 +119,25 @@ test.describe("FHIR endpoint bearer token", () => {
     "refuses a search without a token with 401 and a Bearer challenge",
     spec(["BS-RS-01"]),
     async ({ t }) => {
-      const type = typeFor(t.config.client.scope);
-      const ex = await t.fhirGet(`${type}?_count=1`, undefined, `search ${type} without a token`);
-      await verify(bearerChallenge(ex, 401));
+      const request = await ownRequest(t);
+      const ex = await send(t, request, undefined, "without a token");
+      await verify(bearerChallenge(ex, request, 401));
     },
   );
 
   test("refuses an unknown access token with 401 invalid_token", spec(["BS-RS-03"]), async ({ t }) => {
-    const type = typeFor(t.config.client.scope);
-    const ex = await t.fhirGet(
-      `${type}?_count=1`,
-      "bm90LWEtcmVhbC10b2tlbi1hdC1hbGw",
-      `search ${type} with an unknown token`,
-    );
-    await verify(bearerChallenge(ex, 401, "invalid_token"));
+    const request = await ownRequest(t);
+    const ex = await send(t, request, "Bearer bm90LWEtcmVhbC10b2tlbi1hdC1hbGw", "with an unknown token");
+    await verify(bearerChallenge(ex, request, 401, "invalid_token"));
   });
 
   test("refuses an access token with one character changed", spec(["BS-RS-03"]), async ({ t }) => {
     const client = await t.client();
-    const type = typeFor(client.scope);
+    const request = await ownRequest(t);
     const token = await t.obtainToken(client);
     const last = token.at(-1) === "A" ? "B" : "A";
-    const ex = await t.fhirGet(
-      `${type}?_count=1`,
-      `${token.slice(0, -1)}${last}`,
-      `search ${type} with a tampered token`,
-    );
-    await verify(bearerChallenge(ex, 401, "invalid_token"));
+    const ex = await send(t, request, `Bearer ${token.slice(0, -1)}${last}`, "with a tampered token");
+    await verify(bearerChallenge(ex, request, 401, "invalid_token"));
   });
 
   const malformed: readonly [string, string][] = [
@@ -121,12 +147,8 @@ test.describe("FHIR endpoint bearer token", () => {
   ];
   for (const [name, value] of malformed) {
     test(`refuses an Authorization header with ${name}`, spec(["BS-RS-03", "BS-RS-01"]), async ({ t }) => {
-      const type = typeFor(t.config.client.scope);
-      const ex = await t.http.get(
-        `${t.config.fhirBaseUrl}/${type}?_count=1`,
-        { accept: "application/fhir+json", authorization: value },
-        `search ${type} with Authorization: ${name}`,
-      );
+      const request = await ownRequest(t);
+      const ex = await send(t, request, value, `with Authorization: ${name}`);
       await verify([
         {
           rule: "RFC 6750 §3.1",
@@ -136,31 +158,22 @@ test.describe("FHIR endpoint bearer token", () => {
               ? undefined
               : `got HTTP ${ex.response.status}`,
         },
-        {
-          rule: "SMART backend services §access FHIR API",
-          expectation: "no FHIR data returned",
-          evaluate: () =>
-            responseObject(ex)?.resourceType === "Bundle" ? "a search Bundle was returned" : undefined,
-        },
+        noData(ex, request),
       ]);
     });
   }
 
   test('accepts the scheme name in lower case ("bearer")', spec(["BS-RS-09"]), async ({ t }) => {
     const client = await t.client();
-    const type = typeFor(client.scope);
+    const request = await ownRequest(t);
     const token = await t.obtainToken(client);
-    const ex = await t.http.get(
-      `${t.config.fhirBaseUrl}/${type}?_count=1`,
-      { accept: "application/fhir+json", authorization: `bearer ${token}` },
-      `search ${type} with "bearer"`,
-    );
+    const ex = await send(t, request, `bearer ${token}`, 'with "bearer"');
     await verify([
-      {
-        rule: "RFC 9110 §11.1",
-        expectation: "HTTP 200 (auth-scheme names are case-insensitive)",
-        evaluate: () => (ex.response.status === 200 ? undefined : `got HTTP ${ex.response.status}`),
-      },
+      servedCheck(
+        ex,
+        request,
+        `${servedAs(request)} (auth-scheme names are case-insensitive, RFC 9110 §11.1)`,
+      ),
     ]);
   });
 
@@ -169,13 +182,13 @@ test.describe("FHIR endpoint bearer token", () => {
     spec(["BS-RS-10"], { level: "SHOULD" }),
     async ({ t }) => {
       const client = await t.client();
-      const type = typeFor(client.scope);
+      const own = await ownRequest(t);
       const token = await t.obtainToken(client);
-      const ex = await t.fhirGet(
-        `${type}?_count=1&access_token=${encodeURIComponent(token)}`,
-        token,
-        `search ${type} with the token sent twice`,
-      );
+      const request = {
+        ...own,
+        path: `${own.path}${own.path.includes("?") ? "&" : "?"}access_token=${encodeURIComponent(token)}`,
+      };
+      const ex = await send(t, request, `Bearer ${token}`, "with the token sent twice");
       await verify([
         {
           rule: "RFC 6750 §2 / §3.1",
@@ -190,8 +203,8 @@ test.describe("FHIR endpoint bearer token", () => {
     "sends no error attribute in the challenge when no credentials were sent",
     spec(["BS-RS-02"]),
     async ({ t }) => {
-      const type = typeFor(t.config.client.scope);
-      const ex = await t.fhirGet(`${type}?_count=1`, undefined, `search ${type} without a token`);
+      const request = await ownRequest(t);
+      const ex = await send(t, request, undefined, "without a token");
       await verify([
         {
           rule: "RFC 6750 §3",
@@ -208,7 +221,7 @@ test.describe("FHIR endpoint bearer token", () => {
 
   test("refuses a token once it has expired", spec(["BS-RS-04"], { slow: true }), async ({ t }) => {
     const client = await t.client();
-    const type = typeFor(client.scope);
+    const request = await ownRequest(t);
     const { exchange, token } = await t.issueToken(client);
     const lifetime = responseObject(exchange)?.expires_in;
     const slow = process.env.SMART_SLOW_TESTS === "1";
@@ -218,16 +231,12 @@ test.describe("FHIR endpoint bearer token", () => {
       `tokens live ${String(lifetime)} s; set SMART_SLOW_TESTS=1 to wait up to 600 s`,
     );
     test.setTimeout(((lifetime as number) + 30) * 1000);
-    const before = await t.fhirGet(`${type}?_count=1`, token, `search ${type} while the token is fresh`);
+    const before = await send(t, request, `Bearer ${token}`, "while the token is fresh");
     await new Promise((resolve) => setTimeout(resolve, ((lifetime as number) + 2) * 1000));
-    const after = await t.fhirGet(`${type}?_count=1`, token, `search ${type} after expires_in has passed`);
+    const after = await send(t, request, `Bearer ${token}`, "after expires_in has passed");
     await verify([
-      {
-        rule: "SMART backend services §access FHIR API",
-        expectation: "the fresh token to work",
-        evaluate: () => (before.response.status === 200 ? undefined : `got HTTP ${before.response.status}`),
-      },
-      ...bearerChallenge(after, 401, "invalid_token"),
+      servedCheck(before, request, `the fresh token to work (${servedAs(request)})`),
+      ...bearerChallenge(after, request, 401, "invalid_token"),
     ]);
   });
 });

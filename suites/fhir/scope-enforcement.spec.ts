@@ -1,6 +1,10 @@
 import {
   covers,
   describeResponse,
+  expectGrantable,
+  grantLimit,
+  handedOut,
+  notGrantableReason,
   responseObject,
   scopeFor,
   spec,
@@ -11,19 +15,25 @@ import {
   type Exchange,
 } from "../../harness/index.ts";
 
-/** The request was not served: anything but a 2xx carrying the data (403 preferred; 401/404 tolerated). */
-function notServed(ex: Exchange, what: string): Check[] {
+/**
+ * The request was not served: anything but a 2xx carrying the data, or an export kick-off accepted (202).
+ * Which refusal is the server's choice (403, 401 or 404; harness/latitude.ts out-of-scope-status, AMB-14).
+ */
+function notServed(ex: Exchange, what: string, type?: string): Check[] {
   return [
     {
       rule: "SMART backend services §access FHIR API (scope covers the request)",
       expectation: `${what} to be refused`,
-      evaluate: () =>
-        ex.response.status >= 200 &&
-        ex.response.status < 300 &&
-        responseObject(ex)?.resourceType !== "OperationOutcome" &&
-        hasData(ex)
+      evaluate: () => {
+        const out = type === undefined ? undefined : handedOut(ex, type);
+        if (out !== undefined) return `got ${out}`;
+        return ex.response.status >= 200 &&
+          ex.response.status < 300 &&
+          responseObject(ex)?.resourceType !== "OperationOutcome" &&
+          hasData(ex)
           ? `got ${describeResponse(ex)}`
-          : undefined,
+          : undefined;
+      },
     },
   ];
 }
@@ -39,12 +49,19 @@ function hasData(ex: Exchange): boolean {
 /** A token for `scope`, requested by the configured client; skips when that client may not have it. */
 async function tokenFor(t: ConformanceContext, scope: string): Promise<string> {
   const client = await t.client();
-  test.skip(!covers(client.scope, scope), `the configured client is not pre-authorised for ${scope}`);
+  test.skip(!expectGrantable(client.registration, scope), notGrantableReason(client.registration, scope));
   return t.obtainToken(client, scope);
 }
 
 /** The id of some resource of `type`, found with a broader token; skips when there is none. */
 async function someId(t: ConformanceContext, type: string): Promise<string> {
+  const configured = t.config.protectedRequests?.read;
+  if (configured?.startsWith(`${type}/`)) return configured.slice(type.length + 1);
+  const request = await t.protectedRequest(type);
+  test.skip(
+    request?.kind !== "search",
+    `the server offers no ${type} search to find one with (name one in protectedRequests.read)`,
+  );
   const token = await tokenFor(t, scopeFor(type, "rs"));
   const search = await t.fhirGet(`${type}?_count=1`, token, `find a ${type} (prerequisite)`);
   const id = ((responseObject(search)?.entry as { resource?: { id?: string } }[] | undefined) ?? [])[0]
@@ -61,15 +78,18 @@ test.describe("FHIR endpoint scope enforcement", () => {
       const token = await tokenFor(t, scopeFor("Patient", "rs"));
       const client = await t.client();
       test.skip(
-        !covers(client.scope, scopeFor("Observation", "rs")),
+        !covers(grantLimit(client.registration), scopeFor("Observation", "rs")),
         "the configured client may not search Observation, so its data cannot be told apart",
       );
-      const ex = await t.fhirGet(
-        "Observation?_count=5",
-        token,
-        "search Observation with a Patient-only token",
+      const request = await t.protectedRequest("Observation");
+      test.skip(request === undefined, "protectedRequests in the config names no request for Observation");
+      const observations = request as NonNullable<typeof request>;
+      const ex = await t.sendProtected(
+        observations,
+        `Bearer ${token}`,
+        `${observations.what} with a Patient-only token`,
       );
-      await verify(notServed(ex, "an Observation search with a system/Patient.rs token"));
+      await verify(notServed(ex, `${observations.what} with a system/Patient.rs token`, "Observation"));
     },
   );
 
@@ -80,7 +100,7 @@ test.describe("FHIR endpoint scope enforcement", () => {
       const id = await someId(t, "Observation");
       const token = await tokenFor(t, scopeFor("Patient", "rs"));
       const ex = await t.fhirGet(`Observation/${id}`, token, "read an Observation with a Patient-only token");
-      await verify(notServed(ex, "an Observation read with a system/Patient.rs token"));
+      await verify(notServed(ex, "an Observation read with a system/Patient.rs token", "Observation"));
     },
   );
 
@@ -126,10 +146,18 @@ test.describe("FHIR endpoint scope enforcement", () => {
     spec(["BS-RS-07"]),
     async ({ t }) => {
       const client = await t.client();
-      test.skip(!covers(client.scope, "system/Patient.r"), "the configured client may not read Patient");
+      test.skip(
+        !expectGrantable(client.registration, "system/Patient.r"),
+        notGrantableReason(client.registration, "system/Patient.r"),
+      );
+      test.skip(
+        (await t.protectedRequest("Patient"))?.kind !== "search",
+        "the server offers no Patient search",
+      );
       const { exchange, token } = await t.issueToken(client, "system/Patient.r");
       const scope = responseObject(exchange)?.scope;
-      const granted = typeof scope === "string" ? scope : "";
+      // No scope member: the grant is the request (RFC 6749 §5.1).
+      const granted = typeof scope === "string" ? scope : "system/Patient.r";
       test.skip(
         covers(granted, "system/Patient.s"),
         `the server granted "${granted}", which includes search`,
