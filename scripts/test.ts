@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { LATITUDE_IDS } from "../harness/latitude.ts";
 import type { Summary } from "../harness/runner/summary-reporter.ts";
 
 interface Tally {
@@ -45,11 +46,21 @@ check("requirement coverage", bin("tsx"), ["scripts/check-reqs.ts"]);
 // The conformance run against the embedded reference target, and against the alternate reference that
 // makes the other allowed choice at every latitude point (harness/latitude.ts): a conformant target passes
 // every test, whichever choices the specs let it make (tests may skip what they could not observe).
+// The "all" run has no per-client registration, so a wildcard is never beyond it: a second alternate run
+// keeps the registration and refuses such a wildcard.
+const perClient = LATITUDE_IDS.filter((id) => id !== "scope-registration" && id !== "scope-matching");
 for (const [step, extra] of [
   ["conformance", {}],
   [
     "conformance (alternate reference)",
     { SMART_REFERENCE_ALTERNATE: "all", SMART_REPORTS_DIR: join("reports", "alternate") },
+  ],
+  [
+    "conformance (alternate reference, per-client registration)",
+    {
+      SMART_REFERENCE_ALTERNATE: perClient.join(","),
+      SMART_REPORTS_DIR: join("reports", "alternate-per-client"),
+    },
   ],
 ] as const) {
   console.log(`\n== ${step} run against the embedded reference target`);
