@@ -80,14 +80,20 @@ export function build(draft: AssertionDraft, ...mutations: readonly Mutation[]):
 
 // --- signers -------------------------------------------------------------------------------------
 
-export type SignatureAlg = "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "ES256" | "ES384" | "ES512";
+export type SignatureAlg =
+  "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512" | "ES256" | "ES384" | "ES512" | "EdDSA";
 
-/** Signs as `alg` with `privateKey` (RSASSA-PKCS1-v1_5, RSASSA-PSS or ECDSA; ECDSA as JOSE R||S unless DER is asked for). */
+/**
+ * Signs as `alg` with `privateKey` (RSASSA-PKCS1-v1_5, RSASSA-PSS, ECDSA or EdDSA; ECDSA as JOSE R||S unless
+ * DER is asked for).
+ */
 export function keySigner(
   alg: SignatureAlg,
   privateKey: KeyObject,
   ecdsaEncoding: "ieee-p1363" | "der" = "ieee-p1363",
 ): Signer {
+  // EdDSA hashes internally (RFC 8032): no digest is named.
+  if (alg === "EdDSA") return (input) => cryptoSign(null, input, privateKey);
   const bits = Number(alg.slice(2));
   const hash = `sha${bits}`;
   if (alg.startsWith("PS")) {

@@ -1,32 +1,53 @@
 /**
- * Client keys: generation (RS384 on RSA-2048, ES384 on P-384), the kid as the RFC 7638 thumbprint, and
- * loading a private JWKS file with the checks a config needs (every key private, with kid and alg).
+ * Client keys: generation (RSA-2048 for RS and PS, P-256/P-384/P-521 for ES, Ed25519 for EdDSA), the kid as
+ * the RFC 7638 thumbprint, and loading a private JWKS file with the checks a config needs (every key
+ * private, with kid and an alg the active profile signs with).
  */
 import { createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
 import { HarnessError } from "./errors.ts";
+import { activeProfile, PROFILES, type Profile, type ProfileName } from "./profiles.ts";
 
-/** SMART's two algorithms, then the generic ones the oauth-jwt profile also signs with. */
-export type SigningAlg = "RS384" | "ES384" | "PS256" | "PS384" | "RS256" | "ES256";
-export const SIGNING_ALGS: readonly SigningAlg[] = ["RS384", "ES384"];
-export const GENERIC_SIGNING_ALGS: readonly SigningAlg[] = [
-  ...SIGNING_ALGS,
+/** Every JWS algorithm the harness makes keys for and signs with (RFC 7518 §3.1, RFC 8037 §3.1). */
+export type SigningAlg =
+  "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512" | "ES256" | "ES384" | "ES512" | "EdDSA";
+export const SIGNING_ALGS: readonly SigningAlg[] = [
+  "RS256",
+  "RS384",
+  "RS512",
   "PS256",
   "PS384",
-  "RS256",
+  "PS512",
   "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
 ];
+/** SMART Backend Services' two algorithms: the only ones the SMART profiles sign with. */
+export const SMART_SIGNING_ALGS: readonly SigningAlg[] = ["RS384", "ES384"];
 
-/** A SMART signing algorithm (RS384, ES384). */
+/** An algorithm the harness makes keys for (any profile). */
 export function isSigningAlg(value: unknown): value is SigningAlg {
-  return value === "RS384" || value === "ES384";
+  return SIGNING_ALGS.includes(value as SigningAlg);
 }
 
-/** Whether the run signs with `value`: SMART's algorithms, or the generic ones under the oauth-jwt profile. */
-function allowedAlg(value: unknown): value is SigningAlg {
-  const generic = process.env.SMART_PROFILE === "oauth-jwt";
-  return (generic ? GENERIC_SIGNING_ALGS : SIGNING_ALGS).includes(value as SigningAlg);
+/**
+ * The algorithms client keys may use under `profile`: all of {@link SIGNING_ALGS} where the profile says
+ * `anySigningAlg` (oauth-jwt), SMART's RS384 and ES384 otherwise.
+ * @example signingAlgsFor("smart-v2") // ["RS384", "ES384"]
+ */
+export function signingAlgsFor(profile: ProfileName): readonly SigningAlg[] {
+  return (PROFILES[profile] as Profile).anySigningAlg ? SIGNING_ALGS : SMART_SIGNING_ALGS;
+}
+
+/** The key type (and curve) an algorithm needs: RSA for RS/PS, EC on its curve for ES, OKP for EdDSA. */
+function keyTypeFor(alg: SigningAlg): { kty: string; crv?: readonly string[] } {
+  if (alg === "EdDSA") return { kty: "OKP", crv: ["Ed25519", "Ed448"] };
+  if (alg === "ES256") return { kty: "EC", crv: ["P-256"] };
+  if (alg === "ES384") return { kty: "EC", crv: ["P-384"] };
+  if (alg === "ES512") return { kty: "EC", crv: ["P-521"] };
+  return { kty: "RSA" };
 }
 
 /** The members that make a JWK private (RFC 7517/7518); none of them may ever leave the harness. */
@@ -40,15 +61,21 @@ export interface ClientKey {
   readonly publicJwk: JWK;
 }
 
+/**
+ * A new key for `alg` (RSA 2048 bits, the ES algorithm's curve, Ed25519 for EdDSA) with kid = its RFC 7638
+ * thumbprint, alg and use "sig".
+ * @example const { key, privateJwk } = await generateClientKey("PS256");
+ */
 export async function generateClientKey(alg: SigningAlg): Promise<{ key: ClientKey; privateJwk: JWK }> {
+  const { kty } = keyTypeFor(alg);
   const { privateKey } = await generateKeyPair(alg, {
     extractable: true,
-    ...(alg.startsWith("ES") ? {} : { modulusLength: 2048 }),
+    ...(kty === "RSA" ? { modulusLength: 2048 } : alg === "EdDSA" ? { crv: "Ed25519" } : {}),
   });
   const jwk = await exportJWK(privateKey);
   const kid = await calculateJwkThumbprint(publicPart(jwk));
   const privateJwk: JWK = { ...jwk, kid, alg, use: "sig" };
-  return { key: keyFromPrivateJwk(privateJwk, "generated key"), privateJwk };
+  return { key: keyFromPrivateJwk(privateJwk, "generated key", SIGNING_ALGS), privateJwk };
 }
 
 /** Drops every private member: what may be registered with a server or served at a JWKS URL. */
@@ -62,19 +89,24 @@ export function publicJwks(keys: readonly ClientKey[]): { keys: JWK[] } {
   return { keys: keys.map((k) => k.publicJwk) };
 }
 
-function keyFromPrivateJwk(jwk: JWK, where: string): ClientKey {
+/** A signing key from a private JWK whose alg is one of `allowed` (by default, what this run signs with). */
+function keyFromPrivateJwk(
+  jwk: JWK,
+  where: string,
+  allowed: readonly SigningAlg[] = signingAlgsFor(activeProfile().name),
+): ClientKey {
   if (typeof jwk.kid !== "string" || jwk.kid === "") {
     throw new HarnessError("ERR_HARNESS_KEYS", `${where}: the key has no "kid"; every key must name its kid`);
   }
   const alg = jwk.alg;
-  if (!allowedAlg(alg)) {
-    const generic =
-      isSigningAlg(alg) || !GENERIC_SIGNING_ALGS.includes(alg as SigningAlg)
-        ? ""
-        : " (or run with --profile oauth-jwt)";
+  if (!isSigningAlg(alg) || !allowed.includes(alg)) {
+    const expected =
+      allowed === SMART_SIGNING_ALGS
+        ? `"RS384" or "ES384"${isSigningAlg(alg) ? " (or run with --profile oauth-jwt)" : ""}`
+        : `one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`;
     throw new HarnessError(
       "ERR_HARNESS_KEYS",
-      `${where}: key "${jwk.kid}" has "alg" ${JSON.stringify(jwk.alg)}; expected "RS384" or "ES384"${generic}`,
+      `${where}: key "${jwk.kid}" has "alg" ${JSON.stringify(jwk.alg)}; expected ${expected}`,
     );
   }
   if (typeof jwk.d !== "string") {
@@ -83,9 +115,8 @@ function keyFromPrivateJwk(jwk: JWK, where: string): ClientKey {
       `${where}: key "${jwk.kid}" is a public key; a private JWK (with "d") is needed to sign assertions`,
     );
   }
-  const expectedKty = alg.startsWith("ES") ? "EC" : "RSA";
-  const expectedCrv = alg === "ES384" ? "P-384" : alg === "ES256" ? "P-256" : undefined;
-  if (jwk.kty !== expectedKty || (expectedCrv !== undefined && jwk.crv !== expectedCrv)) {
+  const expected = keyTypeFor(alg);
+  if (jwk.kty !== expected.kty || (expected.crv !== undefined && !expected.crv.includes(String(jwk.crv)))) {
     throw new HarnessError(
       "ERR_HARNESS_KEYS",
       `${where}: key "${jwk.kid}" is kty ${String(jwk.kty)}${jwk.crv ? `/${jwk.crv}` : ""}, which cannot sign ${alg}`,

@@ -191,6 +191,21 @@ export const LATITUDE = {
       "grants the v2 scope system/<type>.rs within the pre-authorisation",
     ],
   },
+  "token-lifetime": {
+    question: "How long do access tokens live?",
+    requirements: ["BS-TRESP-04", "BS-TRESP-05"],
+    basis: "SMART backend services §issue access token: expires_in required, SHOULD NOT exceed 300 s",
+    required: "expires_in present as a positive number; a token honoured until then and refused after",
+    allowed: ["any lifetime up to 300 s", "up to an hour (a SHOULD finding above 300 s)"],
+    reference: "10 s in suite runs (the expiry tests wait it out), 300 s standalone",
+    alternate: "300 s: the tests that wait for expiry skip with the reason unless SMART_SLOW_TESTS=1",
+    tests: [
+      "refuses a token once it has expired",
+      "introspects unknown and expired tokens as inactive",
+      "issues tokens that live at most 300 seconds",
+      "issues short-lived tokens (expires_in at most an hour)",
+    ],
+  },
 } as const satisfies Record<string, LatitudePoint>;
 
 export type LatitudeId = keyof typeof LATITUDE;

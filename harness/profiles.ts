@@ -25,6 +25,11 @@ export interface Profile {
   readonly scopes?: "v1" | "v2";
   /** Run only tests that check at least one requirement sourced outside SMART (an RFC). */
   readonly genericOnly?: boolean;
+  /**
+   * Client keys may use any JWS algorithm the harness makes keys for (RS/PS/ES 256–512, EdDSA), not only
+   * SMART's RS384 and ES384: what `keys --profile` generates and the config check loads.
+   */
+  readonly anySigningAlg?: boolean;
 }
 
 export const PROFILES = {
@@ -73,6 +78,7 @@ export const PROFILES = {
       ["BS-INT-", "introspection is judged as SMART advertises it"],
     ],
     genericOnly: true,
+    anySigningAlg: true,
   },
   "g10-dry-run": {
     description:

@@ -1,53 +1,170 @@
 /**
- * `npm run keys -- --out <dir> [--alg RS384,ES384]`
+ * `npm run keys -- --out <dir> [--alg <ALG>[,<ALG>…]] [--profile <name>]` (also `smart-conformance keys`)
  *
- * Generates client keys (RS384 on RSA-2048, ES384 on P-384, kid = RFC 7638 thumbprint), writes
- * <dir>/private.jwks.json (keep it secret; the suite signs with it) and <dir>/public.jwks.json (register it
- * with the server, or serve it at the client's JWKS URL), and prints what to register.
+ * Generates client keys (RS*, PS* on RSA-2048; ES256/384/512 on P-256/384/521; EdDSA on Ed25519; kid = RFC
+ * 7638 thumbprint; alg on each JWK; default RS384 + ES384), writes <dir>/private.jwks.json (keep it secret;
+ * the suite signs with it) and <dir>/public.jwks.json (register it with the server, or serve it at the
+ * client's JWKS URL), and prints what to register. With --profile, only the algorithms that profile signs
+ * with are made (SMART profiles: RS384, ES384; oauth-jwt: all), so the keys load under the same profile.
+ * Every usage or file-system problem is one line on stderr and exit status 2.
  */
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { generateClientKey, isSigningAlg, publicPart, type SigningAlg } from "../keys.ts";
+import { isProfileName, PROFILES, type ProfileName } from "../profiles.ts";
+import {
+  generateClientKey,
+  isSigningAlg,
+  publicPart,
+  SIGNING_ALGS,
+  signingAlgsFor,
+  SMART_SIGNING_ALGS,
+  type SigningAlg,
+} from "../keys.ts";
 
-const HELP = `Usage: npm run keys -- --out <dir> [--alg RS384,ES384]
+const DEFAULT_ALGS: readonly SigningAlg[] = ["RS384", "ES384"];
+
+const HELP = `Usage: npm run keys -- --out <dir> [--alg <ALG>[,<ALG>…]] [--profile <name>]
+   or: smart-conformance keys --out <dir> [--alg …] [--profile <name>]
+
+  --out <dir>       where to write the key files (created if missing)
+  --alg <list>      one key per algorithm, comma-separated (default RS384,ES384):
+                    ${SIGNING_ALGS.join(", ")}
+                    (RSA keys are 2048 bits; EdDSA keys are Ed25519)
+  --profile <name>  only the algorithms that profile signs with: the SMART profiles
+                    (smart-v2, strict, interop, smart-v1, g10-dry-run) RS384 and ES384,
+                    oauth-jwt all of the above
 
 Writes <dir>/private.jwks.json (private keys: never share, never commit) and
 <dir>/public.jwks.json (register these public keys with the authorization server).`;
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      out: { type: "string" },
-      alg: { type: "string", default: "RS384,ES384" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
+/** A problem with the command line or the --out directory: one line for the user, exit status 2. */
+export class UsageError extends Error {}
+
+export interface KeysArgs {
+  readonly out: string;
+  readonly algs: readonly SigningAlg[];
+  readonly profile?: ProfileName;
+}
+
+/** Turns a node:util parseArgs error (some span several lines) into one line naming the flag. */
+function parseError(err: Error & { code?: string }): UsageError {
+  // The flag or argument node:util quotes first ('--out <value>', '-h, --help', 'my dir').
+  const quoted = /'([^']*)'/.exec(err.message)?.[1] ?? "";
+  const name = /--[\w-]+/.exec(quoted)?.[0] ?? quoted.split(" ")[0] ?? quoted;
+  if (err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    return new UsageError(`unknown option "${name}"; keys takes --out, --alg, --profile and --help`);
   }
-  if (!values.out) {
-    console.error(`--out is required\n\n${HELP}`);
-    return 2;
+  if (err.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
+    return new UsageError(`unexpected argument "${quoted}"; keys takes only options (--out <dir>, …)`);
   }
-  const algs = values.alg.split(",").map((a) => a.trim());
-  const bad = algs.find((a) => !isSigningAlg(a));
-  if (bad !== undefined) {
-    console.error(`--alg: "${bad}" is not supported; use RS384 and/or ES384`);
-    return 2;
+  if (err.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    return new UsageError(
+      /does not take an argument/.test(err.message)
+        ? `${name}: takes no value`
+        : `${name}: needs a value (for a value starting with "-", write ${name}=<value>)`,
+    );
   }
-  const dir = resolve(values.out);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const generated = await Promise.all((algs as SigningAlg[]).map((alg) => generateClientKey(alg)));
+  return new UsageError(err.message.split("\n")[0] ?? "invalid arguments");
+}
+
+/** The closest valid algorithm name when only the letter case differs (ps256 → PS256). */
+function caseHint(name: string): string {
+  const match = SIGNING_ALGS.find((a) => a.toLowerCase() === name.toLowerCase());
+  return match ? ` (did you mean ${match}?)` : "";
+}
+
+function parseAlgs(lists: readonly string[], profile: ProfileName | undefined): SigningAlg[] {
+  if (lists.length === 0) return [...DEFAULT_ALGS];
+  const names = lists.flatMap((list) => list.split(",").map((a) => a.trim()));
+  const algs: SigningAlg[] = [];
+  for (const name of names) {
+    if (name === "") throw new UsageError(`--alg: empty algorithm name in "${lists.join(",")}"`);
+    if (!isSigningAlg(name)) {
+      throw new UsageError(
+        `--alg: "${name}" is not an algorithm keys can make${caseHint(name)}; use one or more of ${SIGNING_ALGS.join(", ")}`,
+      );
+    }
+    if (algs.includes(name))
+      throw new UsageError(`--alg: ${name} is named twice; each algorithm gets one key`);
+    algs.push(name);
+  }
+  if (profile !== undefined) {
+    const allowed = signingAlgsFor(profile);
+    const refused = algs.filter((a) => !allowed.includes(a));
+    if (refused.length > 0) {
+      throw new UsageError(
+        `--alg: profile ${profile} signs only with ${allowed.join(" and ")}, not ${refused.join(", ")}; use --profile oauth-jwt for other algorithms`,
+      );
+    }
+  }
+  return algs;
+}
+
+/**
+ * Reads the keys command line; throws {@link UsageError} with a one-line message for anything wrong.
+ * @example parseKeysArgs(["--out", "keys", "--alg", "PS256"]) // { out: "keys", algs: ["PS256"] }
+ */
+export function parseKeysArgs(argv: readonly string[]): KeysArgs | "help" {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: {
+        out: { type: "string", multiple: true },
+        alg: { type: "string", multiple: true },
+        profile: { type: "string", multiple: true },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (err) {
+    throw parseError(err as Error);
+  }
+  const { values } = parsed;
+  if (values.help) return "help";
+  const once = (flag: string, given: readonly string[] | undefined): string | undefined => {
+    if (given !== undefined && given.length > 1)
+      throw new UsageError(`${flag}: given ${given.length} times; give it once`);
+    return given?.[0];
+  };
+  const profileName = once("--profile", values.profile);
+  if (profileName !== undefined && !isProfileName(profileName)) {
+    throw new UsageError(`--profile: "${profileName}" is not one of ${Object.keys(PROFILES).join(", ")}`);
+  }
+  const out = once("--out", values.out);
+  if (out === undefined) {
+    throw new UsageError(
+      "--out: required (the directory to write private.jwks.json and public.jwks.json to)",
+    );
+  }
+  if (out.trim() === "") throw new UsageError("--out: empty (give a directory)");
+  const algs = parseAlgs(values.alg ?? [], profileName);
+  return { out, algs, ...(profileName !== undefined ? { profile: profileName } : {}) };
+}
+
+/** Makes the keys and writes both files; a directory that cannot be made or written is a UsageError. */
+export async function writeKeys(args: KeysArgs): Promise<void> {
+  const dir = resolve(args.out);
   const privatePath = join(dir, "private.jwks.json");
   const publicPath = join(dir, "public.jwks.json");
-  await writeFile(privatePath, `${JSON.stringify({ keys: generated.map((g) => g.privateJwk) }, null, 2)}\n`, {
-    mode: 0o600,
-  });
-  await chmod(privatePath, 0o600);
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new UsageError(`--out: cannot write the key files to ${dir} (${(err as Error).message})`);
+  }
+  const generated = await Promise.all(args.algs.map((alg) => generateClientKey(alg)));
   const publicJwks = { keys: generated.map((g) => publicPart(g.privateJwk)) };
-  await writeFile(publicPath, `${JSON.stringify(publicJwks, null, 2)}\n`);
+  try {
+    await writeFile(
+      privatePath,
+      `${JSON.stringify({ keys: generated.map((g) => g.privateJwk) }, null, 2)}\n`,
+      { mode: 0o600 },
+    );
+    await chmod(privatePath, 0o600);
+    await writeFile(publicPath, `${JSON.stringify(publicJwks, null, 2)}\n`);
+  } catch (err) {
+    throw new UsageError(`--out: cannot write the key files to ${dir} (${(err as Error).message})`);
+  }
   console.log(`Private keys: ${privatePath}  (mode 600; point client.privateJwksPath at it)`);
   console.log(`Public keys:  ${publicPath}\n`);
   console.log(
@@ -55,7 +172,29 @@ async function main(): Promise<number> {
   );
   console.log(JSON.stringify(publicJwks, null, 2));
   for (const g of generated) console.log(`  kid ${g.key.kid}  alg ${g.key.alg}`);
-  return 0;
+  const generic = args.algs.filter((a) => !SMART_SIGNING_ALGS.includes(a));
+  if (args.profile === undefined && generic.length > 0) {
+    console.log(
+      `\nNote: ${generic.join(", ")} keys load only with --profile oauth-jwt; the SMART profiles sign with RS384 or ES384.`,
+    );
+  }
 }
 
-process.exitCode = await main();
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    const args = parseKeysArgs(argv);
+    if (args === "help") {
+      console.log(HELP);
+      return 0;
+    }
+    await writeKeys(args);
+    return 0;
+  } catch (err) {
+    console.error(err instanceof UsageError ? err.message : `keys: ${(err as Error).message}`);
+    return 2;
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.dirname, "keys.ts")) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,6 +1,6 @@
 /** The smart-conformance command dispatches to its subcommands, each with --help, and refuses unknown ones. */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
@@ -34,6 +34,26 @@ test("every command answers --help, and an unknown command is refused with the l
   const unknown = cli(["frobnicate"]);
   expect(unknown.status).toBe(2);
   expect(unknown.output).toContain('unknown command "frobnicate"');
+});
+
+test("keys makes any asked algorithm, and a bad keys command line is one line with exit status 2", () => {
+  const out = join(mkdtempSync(join(tmpdir(), "smart-cli-keys-")), "keys");
+  const made = cli(["keys", "--out", out, "--alg", "PS256", "--profile", "oauth-jwt"]);
+  expect(made.status, made.output).toBe(0);
+  const jwks = JSON.parse(readFileSync(join(out, "private.jwks.json"), "utf8")) as {
+    keys: { alg?: string }[];
+  };
+  expect(jwks.keys.map((k) => k.alg)).toEqual(["PS256"]);
+  for (const [args, message] of [
+    [["keys", "--profile", "oauth-jwt"], "--out: required"],
+    [["keys", "--out", out, "--profile", "smart"], '--profile: "smart" is not one of'],
+    [["keys", "--out", out, "--alg", "RS1024"], '--alg: "RS1024" is not an algorithm keys can make'],
+  ] as const) {
+    const run = cli(args);
+    expect(run.status, run.output).toBe(2);
+    expect(run.output).toContain(message);
+    expect(run.output.trim().split("\n"), run.output).toHaveLength(1);
+  }
 });
 
 test("report open says where the report is, or that there is none yet", () => {

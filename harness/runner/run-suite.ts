@@ -70,6 +70,9 @@ export async function runProcess(
 /** A binary of ours: node_modules/.bin/<name>. */
 export const bin = (name: string): string => resolve("node_modules", ".bin", name);
 
+/** How long a child suite run may take before it is killed (its own whole-run limit). */
+export const SUITE_RUN_LIMIT_MS = 30 * 60_000;
+
 export async function runSuite(options: SuiteRunOptions = {}): Promise<Summary> {
   const reports = await mkdtemp(join(tmpdir(), "smart-suite-run-"));
   try {
@@ -92,7 +95,7 @@ export async function runSuite(options: SuiteRunOptions = {}): Promise<Summary> 
         ? { SMART_REFERENCE_TOKEN_LIFETIME: String(options.tokenLifetimeSeconds) }
         : {}),
     };
-    const { output } = await runProcess(bin("playwright"), args, env, 30 * 60_000);
+    const { output } = await runProcess(bin("playwright"), args, env, SUITE_RUN_LIMIT_MS);
     try {
       return JSON.parse(await readFile(join(reports, "summary.json"), "utf8")) as Summary;
     } catch (cause) {
