@@ -1,10 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { expect, test } from "@playwright/test";
-import { loadTargetConfig } from "./config.ts";
+import { loadTargetConfig, parseTargetConfig } from "./config.ts";
 import { generateClientKey, publicPart } from "./keys.ts";
 
 let dir = "";
@@ -60,6 +60,13 @@ test("without registration fields the registration is the requested scope, read 
   });
   expect(stated.protectedRequests).toEqual({ export: "$export" });
 });
+
+for (const example of ["target.example.json", "target.bulk-remote.example.json"]) {
+  test(`the example config ${example} follows the schema`, () => {
+    const path = join("fixtures", "examples", example);
+    expect(() => parseTargetConfig(JSON.parse(readFileSync(path, "utf8")), path)).not.toThrow();
+  });
+}
 
 test("a valid config loads, paths resolve against its folder and the base URL loses its slash", async () => {
   const config = (await load(valid)) as Awaited<ReturnType<typeof loadTargetConfig>>;
