@@ -47,7 +47,6 @@ export const TARGET_DOWN_REQUIREMENT = "BS-ERR-07";
 
 /** Probes after a connection failure: delays before each attempt (ms). */
 const PROBE_DELAYS_MS = [0, 500, 1_000];
-const PROBE_TIMEOUT_MS = 2_000;
 
 export interface TargetDownRecord {
   /** The test the target went down during. */
@@ -89,9 +88,11 @@ function currentTest(): TestInfo | undefined {
 /** Whether the target answers at `url` at all (any status but a gateway's); what the last attempt saw. */
 async function probe(config: TargetConfig, url: string): Promise<{ answered: boolean; seen: string[] }> {
   const seen: string[] = [];
-  const dispatcher = targetDispatcher(config) ?? new Agent({ connect: { timeout: PROBE_TIMEOUT_MS } });
-  // A fresh dispatcher: a pooled keep-alive socket the target closed must not count as "down".
-  const http = new HttpClient({ timeoutMs: Math.min(config.requestTimeoutMs, PROBE_TIMEOUT_MS), dispatcher });
+  const dispatcher = targetDispatcher(config) ?? new Agent({ connect: { timeout: config.requestTimeoutMs } });
+  // A fresh dispatcher: a pooled keep-alive socket the target closed must not count as "down". A down
+  // target refuses at once; a probe that merely waits (a busy machine, a slow target) proves nothing, so a
+  // timeout counts as an answer and the test ends broken as before.
+  const http = new HttpClient({ timeoutMs: config.requestTimeoutMs, dispatcher });
   try {
     for (const delay of PROBE_DELAYS_MS) {
       await new Promise((resolve) => setTimeout(resolve, delay));
@@ -103,6 +104,7 @@ async function probe(config: TargetConfig, url: string): Promise<{ answered: boo
         if (!(err instanceof HarnessError)) throw err;
         // "GET <url>: target unreachable (ECONNREFUSED)" → "target unreachable (ECONNREFUSED)"
         seen.push(err.message.replace(/^\[[A-Z_]+\] /, "").replace(`GET ${url}: `, ""));
+        if (err.code === "ERR_TARGET_TIMEOUT") return { answered: true, seen };
       }
     }
     return { answered: false, seen };
