@@ -182,7 +182,10 @@ export function oauthErrorChecks(
 export function clientAuthFailureChecks(ex: Exchange): Check[] {
   const checks = oauthErrorChecks(ex, {
     codes: ["invalid_client"],
-    rule: "SMART client-confidential-asymmetric (RFC 7523 §3.2)",
+    // Outside SMART (oauth-jwt) the rule is RFC 7523's own: a failed JWT client authentication is invalid_client.
+    rule: activeProfile().profile.genericOnly
+      ? "RFC 7523 §3.2"
+      : "SMART client-confidential-asymmetric (RFC 7523 §3.2)",
   });
   // The last check is the error code: invalid_client is SMART's word, invalid_grant or invalid_request
   // a common reading of RFC 7523 (AMB-02).
