@@ -61,6 +61,18 @@ test("without registration fields the registration is the requested scope, read 
   expect(stated.protectedRequests).toEqual({ export: "$export" });
 });
 
+test("issuer and acceptedAlgorithms load as written; an empty algorithm list or a relative issuer is refused", async () => {
+  const config = (await load({
+    ...valid,
+    issuer: "https://as.example/tenant",
+    acceptedAlgorithms: ["PS256", "RS256"],
+  })) as Awaited<ReturnType<typeof loadTargetConfig>>;
+  expect(config.issuer).toBe("https://as.example/tenant");
+  expect(config.acceptedAlgorithms).toEqual(["PS256", "RS256"]);
+  await expect(load({ ...valid, acceptedAlgorithms: [] })).rejects.toThrow(/acceptedAlgorithms: /);
+  await expect(load({ ...valid, issuer: "/tenant" })).rejects.toThrow(/issuer: /);
+});
+
 for (const example of ["target.example.json", "target.bulk-remote.example.json"]) {
   test(`the example config ${example} follows the schema`, () => {
     const path = join("fixtures", "examples", example);

@@ -17,6 +17,8 @@ export interface RawTargetConfig {
   name?: string;
   fhirBaseUrl: string;
   tokenEndpoint?: string;
+  issuer?: string;
+  acceptedAlgorithms?: string[];
   client: { clientId: string; privateJwksPath: string; scope: string; registeredScope?: string };
   jwksUrlClient?: {
     clientId: string;
@@ -44,6 +46,10 @@ export interface TargetConfig {
   /** Without a trailing slash. */
   readonly fhirBaseUrl: string;
   readonly tokenEndpoint?: string;
+  /** The authorization server's issuer, whose RFC 8414 / OpenID metadata the oauth-jwt profile reads. */
+  readonly issuer?: string;
+  /** The JWS algorithms the server accepts, stated in the config for a server that publishes no metadata. */
+  readonly acceptedAlgorithms?: readonly string[];
   readonly client: {
     readonly clientId: string;
     readonly keys: readonly ClientKey[];
@@ -209,6 +215,8 @@ export async function loadTargetConfig(path: string): Promise<TargetConfig> {
     name: raw.name ?? raw.fhirBaseUrl,
     fhirBaseUrl: raw.fhirBaseUrl.replace(/\/+$/, ""),
     ...(raw.tokenEndpoint ? { tokenEndpoint: raw.tokenEndpoint } : {}),
+    ...(raw.issuer ? { issuer: raw.issuer } : {}),
+    ...(raw.acceptedAlgorithms ? { acceptedAlgorithms: raw.acceptedAlgorithms } : {}),
     client: {
       clientId: raw.client.clientId,
       keys,

@@ -6,6 +6,7 @@
  */
 import { test as base, type TestDetails, type TestInfo } from "@playwright/test";
 import * as allure from "allure-js-commons";
+import { fetchAuthServerMetadata, stringList, type AuthServerMetadata } from "./auth-server-metadata.ts";
 import { baselineAssertion, build, JWT_BEARER, type AssertionDraft, type Mutation } from "./assertion.ts";
 import { responseObject, VERDICTS_ENV } from "./checks.ts";
 import { loadTargetConfig, type TargetConfig } from "./config.ts";
@@ -40,6 +41,7 @@ import { watchOf } from "./target-down.ts";
 export class Target {
   private discoveryPromise: Promise<Record<string, unknown>> | undefined;
   private capabilitiesPromise: Promise<Capabilities | undefined> | undefined;
+  private metadataPromise: Promise<AuthServerMetadata | undefined> | undefined;
 
   constructor(
     readonly config: TargetConfig,
@@ -76,9 +78,65 @@ export class Target {
     return this.capabilitiesPromise;
   }
 
-  /** The configured token endpoint, else the discovered one. */
+  /** The issuer whose RFC 8414 / OpenID metadata is read: the config's, else the token endpoint's origin. */
+  get issuer(): string | undefined {
+    return this.config.issuer ?? (this.config.tokenEndpoint && new URL(this.config.tokenEndpoint).origin);
+  }
+
+  /** The issuer's RFC 8414 or OpenID metadata, fetched once per worker; undefined when it serves none. */
+  authServerMetadata(): Promise<AuthServerMetadata | undefined> {
+    const issuer = this.issuer;
+    this.metadataPromise ??= issuer ? fetchAuthServerMetadata(this.http, issuer) : Promise.resolve(undefined);
+    return this.metadataPromise;
+  }
+
+  /**
+   * The JWS algorithms the server states it accepts for client assertions, and where it states them. SMART
+   * profiles read the SMART discovery document (none: a prerequisite error). A profile with
+   * authServerMetadata (oauth-jwt) takes the first list stated by SMART discovery, the RFC 8414 / OpenID
+   * metadata or the config's acceptedAlgorithms; when none states one, the reason.
+   */
+  async signingAlgorithms(): Promise<
+    { algorithms: readonly string[] | undefined; source: string } | { reason: string }
+  > {
+    const member = "token_endpoint_auth_signing_alg_values_supported";
+    if (!activeProfile().profile.authServerMetadata) {
+      const value = (await this.discovery())[member];
+      const algorithms = Array.isArray(value) ? value.filter((v) => typeof v === "string") : undefined;
+      return { algorithms, source: this.wellKnownUrl };
+    }
+    const smart = await this.discovery().catch((err: unknown) => {
+      if (err instanceof HarnessError && err.code === "ERR_TARGET_PREREQUISITE") return undefined;
+      throw err;
+    });
+    const fromSmart = smart && stringList(smart, member);
+    if (fromSmart) return { algorithms: fromSmart, source: this.wellKnownUrl };
+    const metadata = await this.authServerMetadata();
+    const fromMetadata = metadata && stringList(metadata.document, member);
+    if (fromMetadata && metadata) return { algorithms: fromMetadata, source: metadata.url };
+    if (this.config.acceptedAlgorithms)
+      return { algorithms: this.config.acceptedAlgorithms, source: "the config's acceptedAlgorithms" };
+    const issuer = this.issuer;
+    return {
+      reason: [
+        `nothing states the signing algorithms the server accepts: ${smart ? `${this.wellKnownUrl} has no ${member}` : `no SMART discovery at ${this.wellKnownUrl}`}`,
+        metadata
+          ? `${metadata.url} has no ${member}`
+          : issuer
+            ? `no RFC 8414 or OpenID metadata for the issuer ${issuer}`
+            : "no issuer or tokenEndpoint in the config to find RFC 8414 or OpenID metadata",
+        'no acceptedAlgorithms in the config (set it, e.g. ["PS256"], to run this test)',
+      ].join("; "),
+    };
+  }
+
+  /** The configured token endpoint, else the discovered one (oauth-jwt: RFC 8414 / OpenID metadata first). */
   async tokenUrl(): Promise<string> {
     if (this.config.tokenEndpoint) return this.config.tokenEndpoint;
+    if (activeProfile().profile.authServerMetadata) {
+      const fromMetadata = (await this.authServerMetadata())?.document.token_endpoint;
+      if (typeof fromMetadata === "string" && URL.canParse(fromMetadata)) return fromMetadata;
+    }
     const value = (await this.discovery()).token_endpoint;
     if (typeof value !== "string" || !URL.canParse(value)) {
       throw new HarnessError(
@@ -177,6 +235,16 @@ export class ConformanceContext {
 
   tokenUrl(): Promise<string> {
     return prerequisite(this.target.tokenUrl());
+  }
+
+  /**
+   * The algorithms the server states it accepts for client assertions ({@link Target.signingAlgorithms});
+   * skips the test with the reason when nothing states them (oauth-jwt without metadata or config list).
+   */
+  async signingAlgorithms(): Promise<readonly string[] | undefined> {
+    const stated = await this.target.signingAlgorithms();
+    if ("reason" in stated) base.skip(true, stated.reason);
+    return "algorithms" in stated ? stated.algorithms : undefined;
   }
 
   /** The client registered with an inline JWKS (config `client`). */

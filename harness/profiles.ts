@@ -30,6 +30,11 @@ export interface Profile {
    * SMART's RS384 and ES384: what `keys --profile` generates and the config check loads.
    */
   readonly anySigningAlg?: boolean;
+  /**
+   * The server need not serve SMART discovery: the token endpoint and the accepted signing algorithms may
+   * come from RFC 8414 / OpenID metadata (harness/auth-server-metadata.ts) or from the config.
+   */
+  readonly authServerMetadata?: boolean;
 }
 
 export const PROFILES = {
@@ -79,6 +84,7 @@ export const PROFILES = {
     ],
     genericOnly: true,
     anySigningAlg: true,
+    authServerMetadata: true,
   },
   "g10-dry-run": {
     description:

@@ -124,9 +124,9 @@ async function main(): Promise<number> {
     try {
       const config = await loadTargetConfig(env.SMART_TARGET);
       runTimeout ??= config.runTimeoutSeconds;
-      if (profile === "oauth-jwt" && !config.tokenEndpoint) {
+      if (profile === "oauth-jwt" && !config.tokenEndpoint && !config.issuer) {
         console.error(
-          `${config.source}: tokenEndpoint: is required with --profile oauth-jwt (there is no SMART discovery)\nNo test was run.`,
+          `${config.source}: tokenEndpoint: is required with --profile oauth-jwt (there is no SMART discovery), unless issuer names an authorization server whose RFC 8414 or OpenID metadata states it\nNo test was run.`,
         );
         return 2;
       }

@@ -94,8 +94,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
  * - any other status when the config has no tokenEndpoint: without discovery no test could reach the
  *   token endpoint.
  * A JSON body (any status or JSON media type: 401, application/fhir+json) is the discovery tests' to judge,
- * and a non-2xx page with tokenEndpoint configured (a 404 from a server without SMART discovery, as under
- * --profile oauth-jwt) lets the run go on. Returns the message to stop with, or undefined.
+ * and a non-2xx page with tokenEndpoint or issuer configured (a 404 from a server without SMART discovery,
+ * as under --profile oauth-jwt) lets the run go on. Returns the message to stop with, or undefined.
  */
 export function wrongBaseUrl(config: TargetConfig, ex: Exchange): string | undefined {
   const { status, headers, body } = ex.response;
@@ -106,7 +106,7 @@ export function wrongBaseUrl(config: TargetConfig, ex: Exchange): string | undef
     // not JSON: judged below
   }
   const ok = status >= 200 && status < 300;
-  if (!ok && config.tokenEndpoint) return undefined;
+  if (!ok && (config.tokenEndpoint || config.issuer)) return undefined;
   const type = headers["content-type"] ?? "no content type";
   const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1]?.replace(/\s+/g, " ").trim();
   const start = body.replace(/\s+/g, " ").trim().slice(0, 80);

@@ -62,8 +62,8 @@ test.describe("Assertion signing algorithm", () => {
       `rejects an ${alg}-signed assertion when ${alg} is not advertised`,
       spec(["BS-ALG-08", "BS-ALG-05", "BS-ERR-03"], { level: "SHOULD" }),
       async ({ t }) => {
-        const advertised = (await t.target.discovery()).token_endpoint_auth_signing_alg_values_supported;
-        test.skip(Array.isArray(advertised) && advertised.includes(alg), `the server advertises ${alg}`);
+        const advertised = await t.signingAlgorithms();
+        test.skip(advertised?.includes(alg) === true, `the server advertises ${alg}`);
         const client = await t.client();
         const rsa = client.key("RS384");
         const ex = await t.requestToken(
