@@ -6,7 +6,8 @@
 import { test } from "@playwright/test";
 import * as allure from "allure-js-commons";
 import { jsonBody, mediaType, type Exchange } from "./http.ts";
-import { activeProfile, softened, type AmbiguityId } from "./profiles.ts";
+import { activeProfile, judgedBy, softened, type AmbiguityId } from "./profiles.ts";
+import { isRequirementId } from "./requirements.ts";
 
 export interface Check {
   /** Spec reference, e.g. "RFC 6749 §5.2". */
@@ -85,7 +86,14 @@ export async function verify(all: readonly Check[]): Promise<void> {
   if (finding !== declared) info.annotations.push({ type: FINDING_ANNOTATION, description: finding });
   // The report's categories (SHALL violation, SHOULD finding) key on this label.
   if (!record) await allure.label(FINDING_ANNOTATION, finding);
-  const message = failures.join("\n");
+  // Judged by the RFCs (oauth-jwt): the failure names the rule outside SMART that it breaks.
+  const basis = judgedBy(
+    info.annotations.filter((a) => a.type === "requirement").flatMap((a) => {
+      const id = a.description ?? "";
+      return isRequirementId(id) ? [id] : [];
+    }),
+  );
+  const message = [...failures, ...(basis ? [`Judged by ${basis}`] : [])].join("\n");
   if (record) {
     // Detection runs only: record the verdict instead of throwing, so Playwright keeps its worker.
     info.annotations.push({ type: VERDICT_ANNOTATION, description: message });

@@ -7,6 +7,7 @@
  * g10-dry-run judges like smart-v2 and also records what each test observed, for the Inferno table.
  * Chosen with --profile (SMART_PROFILE); read when test files load, so levels are fixed for a run.
  */
+import { citation, isGeneric, type Basis, type BasisCondition } from "./requirement-bases.ts";
 import { requirements, type Level, type RequirementId } from "./requirements.ts";
 
 export type AmbiguityId = "AMB-02" | "AMB-15";
@@ -23,8 +24,17 @@ export interface Profile {
   readonly skip?: readonly (readonly [string, string])[];
   /** The scope syntax the suite requests in (default v2). */
   readonly scopes?: "v1" | "v2";
-  /** Run only tests that check at least one requirement sourced outside SMART (an RFC). */
+  /**
+   * Judge by the RFCs, not by SMART: a test runs when the rule it judges (its first requirement) has a
+   * basis outside SMART (harness/requirement-bases.ts), at the level that basis states; the requirements
+   * after the first say how a refusal must look and do not make a SMART-only rule run.
+   */
   readonly genericOnly?: boolean;
+  /**
+   * Requirement-id prefixes of tests that need a protected resource; without config `protectedResource`
+   * (and a FHIR base) they are skipped with the reason.
+   */
+  readonly resourceTests?: readonly string[];
   /**
    * Client keys may use any JWS algorithm the harness makes keys for (RS/PS/ES 256–512, EdDSA), not only
    * SMART's RS384 and ES384: what `keys --profile` generates and the config check loads.
@@ -79,10 +89,14 @@ export const PROFILES = {
     shall: [],
     soften: [],
     skip: [
-      ["BS-RS-", "the oauth-jwt profile has no FHIR resource server to judge"],
       ["BS-INT-", "introspection is judged as SMART advertises it"],
+      [
+        "BS-DISC-",
+        "the SMART discovery document is not judged; the algorithm tests read RFC 8414 / OpenID metadata instead",
+      ],
     ],
     genericOnly: true,
+    resourceTests: ["BS-RS-", "BS-TRESP-09"],
     anySigningAlg: true,
     authServerMetadata: true,
   },
@@ -114,18 +128,84 @@ export function profileLevel(ids: readonly RequirementId[], declared: Level): Le
   const profile: Profile = activeProfile().profile;
   if (ids.some((id) => profile.shall.includes(id))) return "SHALL";
   const override = profile.levels?.find(([prefix]) => ids.some((id) => id.startsWith(prefix)));
-  return override ? override[1] : declared;
+  if (override) return override[1];
+  if (profile.genericOnly && ids[0]) {
+    // The level the RFC states, never stronger than the test's own (SMART may be stricter than the RFC).
+    const stated = genericBases(ids[0]).map((b) => b.level ?? requirements[ids[0] as RequirementId].level);
+    if (stated.length > 0) return weaker(declared, stated.reduce(stronger));
+  }
+  return declared;
 }
 
-/** Why the active profile skips a test naming `ids`, or undefined when it runs. */
-export function profileSkip(ids: readonly RequirementId[]): string | undefined {
+const RANK: Record<Level, number> = { SHALL: 3, SHOULD: 2, MAY: 1, INFO: 0 };
+const stronger = (a: Level, b: Level): Level => (RANK[a] >= RANK[b] ? a : b);
+const weaker = (a: Level, b: Level): Level => (RANK[a] <= RANK[b] ? a : b);
+
+/** The bases outside SMART of a requirement (its RFC rules), conditional ones included. */
+export function genericBases(id: RequirementId): readonly Basis[] {
+  return requirements[id].bases.filter(isGeneric);
+}
+
+/**
+ * Why the active profile skips a test naming `ids`, or undefined when it runs. `smartOnly` is the test's own
+ * reason for needing a SMART server although its rule is an RFC's (e.g. it speaks SMART scope syntax).
+ */
+export function profileSkip(ids: readonly RequirementId[], smartOnly?: string): string | undefined {
   const { name, profile } = activeProfile();
   const hit = profile.skip?.find(([prefix]) => ids.some((id) => id.startsWith(prefix)));
   if (hit) return `${hit[1]} (profile ${name})`;
-  if (profile.genericOnly && ids.every((id) => requirements[id].url.includes("hl7.org/"))) {
-    return `${ids.join(", ")}: SMART-only, not judged under the ${name} profile`;
+  const primary = ids[0];
+  if (profile.genericOnly && primary) {
+    if (genericBases(primary).length === 0) {
+      const smart = requirements[primary].bases.map(citation).join("; ");
+      return `${primary} is SMART-only (${smart}), not judged under the ${name} profile`;
+    }
+    if (smartOnly) return `${smartOnly}: not judged under the ${name} profile`;
   }
   return undefined;
+}
+
+/** What the target's config states about the server, for skips that depend on it. */
+export interface ServerStatements {
+  /** The server promises jti replay protection (config assertion.replayProtection). */
+  readonly replayProtection: boolean;
+  /** The config names a protected resource (or a FHIR base) to present tokens to. */
+  readonly protectedResource: boolean;
+}
+
+const CONDITION_REASON: Record<BasisCondition, string> = {
+  replayProtection:
+    "leaves jti replay protection to the server (MAY); set assertion.replayProtection: true in the config when the server promises it",
+};
+
+/** Why the active profile skips a test naming `ids` given what the config states, or undefined. */
+export function profileConfigSkip(
+  ids: readonly RequirementId[],
+  statements: ServerStatements,
+): string | undefined {
+  const { name, profile } = activeProfile();
+  const primary = ids[0];
+  if (!profile.genericOnly || !primary) return undefined;
+  if (!statements.protectedResource && profile.resourceTests?.some((p) => ids.some((id) => id.startsWith(p))))
+    return `no protectedResource in the config: the RFC 6750 bearer-token tests need a URL to present tokens to (profile ${name})`;
+  const bases = genericBases(primary);
+  const binding = bases.filter((b) => b.when === undefined || statements[b.when]);
+  if (binding.length === 0) {
+    const unmet = bases.find((b) => b.when !== undefined && !statements[b.when]);
+    if (unmet?.when) return `${citation(unmet)} ${CONDITION_REASON[unmet.when]} (profile ${name})`;
+  }
+  return undefined;
+}
+
+/**
+ * The RFC rules a test is judged by under a profile that judges by them (oauth-jwt): what its failure
+ * message cites. Empty under the other profiles.
+ */
+export function judgedBy(ids: readonly RequirementId[]): string | undefined {
+  const primary = ids[0];
+  if (!activeProfile().profile.genericOnly || !primary) return undefined;
+  const bases = genericBases(primary);
+  return bases.length > 0 ? `${bases.map(citation).join("; ")} (${primary})` : undefined;
 }
 
 const V1_ACTIONS: Readonly<Record<string, string>> = {

@@ -8,6 +8,8 @@
  * leaves open (our catalog's ambiguity notes say why).
  */
 
+import { BASES, type Basis } from "./requirement-bases.ts";
+
 export type Level = "SHALL" | "SHOULD" | "MAY" | "INFO";
 /** AS = authorization server, RS = FHIR resource server, SRV = the FHIR host's discovery, CLIENT = backend client. */
 export type Actor = "AS" | "RS" | "SRV" | "CLIENT" | "HARNESS";
@@ -19,6 +21,8 @@ export interface Requirement {
   readonly title: string;
   /** The primary source a reader should open; others are in the catalog. */
   readonly url: string;
+  /** Every spec that states it, with the section (harness/requirement-bases.ts). */
+  readonly bases: readonly Basis[];
 }
 
 const IG = "https://hl7.org/fhir/smart-app-launch/STU2.2";
@@ -96,6 +100,43 @@ const rows = {
     "SRV",
     "Bulk Data 1.0: an advertised document carries the four backend fields",
     page.BD1,
+  ],
+  "BS-META-01": [
+    "SHALL",
+    "SRV",
+    "Authorization server metadata, where served, is a JSON object at its well-known URL",
+    rfc(8414, "3.2"),
+  ],
+  "BS-META-02": [
+    "SHALL",
+    "SRV",
+    "The metadata's issuer is the issuer its URL was built from",
+    rfc(8414, "3.3"),
+  ],
+  "BS-META-03": [
+    "SHALL",
+    "SRV",
+    "The metadata has issuer, response_types_supported and an absolute https token_endpoint",
+    rfc(8414, "2"),
+  ],
+  "BS-META-04": ["SHALL", "SRV", "The metadata's token_endpoint issues tokens", rfc(8414, "2")],
+  "BS-META-05": [
+    "SHALL",
+    "SRV",
+    "token_endpoint_auth_signing_alg_values_supported never lists none",
+    rfc(8414, "2"),
+  ],
+  "BS-META-06": [
+    "SHOULD",
+    "SRV",
+    "The metadata lists private_key_jwt among the token endpoint auth methods",
+    rfc(8414, "2"),
+  ],
+  "BS-META-07": [
+    "SHOULD",
+    "SRV",
+    "The metadata's grant_types_supported lists client_credentials",
+    rfc(8414, "2"),
   ],
   "BS-REG-01": ["SHALL", "AS", "Server supports both JWKS-URL and inline-JWKS registration", page.ASYM],
   "BS-REG-02": ["SHALL", "AS", "Server protects inline JWK Sets from corruption", page.ASYM],
@@ -330,7 +371,10 @@ const rows = {
 export type RequirementId = keyof typeof rows;
 
 export const requirements: Readonly<Record<RequirementId, Requirement>> = Object.fromEntries(
-  Object.entries(rows).map(([id, [level, actor, title, url]]) => [id, { id, level, actor, title, url }]),
+  Object.entries(rows).map(([id, [level, actor, title, url]]) => [
+    id,
+    { id, level, actor, title, url, bases: BASES[id as RequirementId] },
+  ]),
 ) as Record<RequirementId, Requirement>;
 
 const order: Record<Level, number> = { SHALL: 3, SHOULD: 2, MAY: 1, INFO: 0 };
