@@ -40,13 +40,18 @@ export function freshJti(): string {
 
 /**
  * A SMART-conformant assertion: header {alg, kid, typ: "JWT"}; claims iss = sub = client_id,
- * aud = token URL, exp = now + 240 s, fresh jti.
+ * aud = token URL, exp = now + 240 s, fresh jti. A server with rules of its own (config `assertion`) gets
+ * its `aud` and its `lifetimeSeconds` instead.
  */
 export function baselineAssertion(options: {
   clientId: string;
   tokenUrl: string;
   key: ClientKey;
   now?: number;
+  /** The aud the server requires, when it is not the token URL. */
+  aud?: string;
+  /** exp − now, when not {@link BASELINE_LIFETIME_SECONDS}. */
+  lifetimeSeconds?: number;
 }): AssertionDraft {
   const now = options.now ?? nowSeconds();
   return {
@@ -54,8 +59,8 @@ export function baselineAssertion(options: {
     claims: {
       iss: options.clientId,
       sub: options.clientId,
-      aud: options.tokenUrl,
-      exp: now + BASELINE_LIFETIME_SECONDS,
+      aud: options.aud ?? options.tokenUrl,
+      exp: now + (options.lifetimeSeconds ?? BASELINE_LIFETIME_SECONDS),
       jti: freshJti(),
     },
     signer: keySigner(options.key.alg, options.key.privateKey),

@@ -88,10 +88,12 @@ export async function verify(all: readonly Check[]): Promise<void> {
   if (!record) await allure.label(FINDING_ANNOTATION, finding);
   // Judged by the RFCs (oauth-jwt): the failure names the rule outside SMART that it breaks.
   const basis = judgedBy(
-    info.annotations.filter((a) => a.type === "requirement").flatMap((a) => {
-      const id = a.description ?? "";
-      return isRequirementId(id) ? [id] : [];
-    }),
+    info.annotations
+      .filter((a) => a.type === "requirement")
+      .flatMap((a) => {
+        const id = a.description ?? "";
+        return isRequirementId(id) ? [id] : [];
+      }),
   );
   const message = [...failures, ...(basis ? [`Judged by ${basis}`] : [])].join("\n");
   if (record) {

@@ -73,6 +73,118 @@ test("issuer and acceptedAlgorithms load as written; an empty algorithm list or 
   await expect(load({ ...valid, issuer: "/tenant" })).rejects.toThrow(/issuer: /);
 });
 
+/** Runs `work` with SMART_PROFILE set to `profile` (unset when undefined), restoring it afterwards. */
+async function underProfile<T>(profile: string | undefined, work: () => Promise<T>): Promise<T> {
+  const previous = process.env.SMART_PROFILE;
+  if (profile === undefined) delete process.env.SMART_PROFILE;
+  else process.env.SMART_PROFILE = profile;
+  try {
+    return await work();
+  } finally {
+    if (previous === undefined) delete process.env.SMART_PROFILE;
+    else process.env.SMART_PROFILE = previous;
+  }
+}
+
+test("a protectedResource loads with GET as its default method; an Authorization header or a relative URL is refused", async () => {
+  const config = (await load({
+    ...valid,
+    protectedResource: { url: "https://api.example/v1/reports?since=2024" },
+  })) as Awaited<ReturnType<typeof loadTargetConfig>>;
+  expect(config.protectedResource).toEqual({
+    url: "https://api.example/v1/reports?since=2024",
+    method: "GET",
+  });
+  const post = (await load({
+    ...valid,
+    protectedResource: {
+      url: "https://api.example/v1/reports",
+      method: "POST",
+      body: "{}",
+      contentType: "application/json",
+      headers: { prefer: "respond-async" },
+    },
+  })) as Awaited<ReturnType<typeof loadTargetConfig>>;
+  expect(post.protectedResource).toEqual({
+    url: "https://api.example/v1/reports",
+    method: "POST",
+    body: "{}",
+    contentType: "application/json",
+    headers: { prefer: "respond-async" },
+  });
+  await expect(
+    load({
+      ...valid,
+      protectedResource: { url: "https://api.example/x", headers: { Authorization: "Bearer x" } },
+    }),
+  ).rejects.toThrow(/protectedResource\.headers\.Authorization: is not allowed/);
+  await expect(load({ ...valid, protectedResource: { url: "/v1/reports" } })).rejects.toThrow(
+    /protectedResource\.url: must be an absolute http\(s\) URL/,
+  );
+  await expect(
+    load({ ...valid, protectedResource: { url: "https://api.example/x", method: "get" } }),
+  ).rejects.toThrow(/protectedResource\.method: must be an HTTP method in capitals/);
+});
+
+test("fhirBaseUrl may be left out only under oauth-jwt, given tokenEndpoint or issuer; the target is then named by it", async () => {
+  const { fhirBaseUrl: _base, ...noBase } = valid;
+  const tokenOnly = { ...noBase, tokenEndpoint: "https://as.example/api/token" };
+  await underProfile(undefined, async () => {
+    await expect(load(tokenOnly)).rejects.toThrow(
+      /fhirBaseUrl: is required \(profile smart-v2\); only --profile oauth-jwt runs without a FHIR server/,
+    );
+  });
+  await underProfile("oauth-jwt", async () => {
+    const config = (await load(tokenOnly)) as Awaited<ReturnType<typeof loadTargetConfig>>;
+    expect(config.fhirBaseUrl).toBeUndefined();
+    expect(config.name).toBe("https://as.example/api/token");
+    const byIssuer = (await load({ ...noBase, issuer: "https://as.example" })) as Awaited<
+      ReturnType<typeof loadTargetConfig>
+    >;
+    expect(byIssuer.name).toBe("https://as.example");
+    await expect(load(noBase)).rejects.toThrow(
+      /fhirBaseUrl: is required unless tokenEndpoint or issuer is given \(profile oauth-jwt\)/,
+    );
+  });
+});
+
+test("the assertion rules default to SMART's; what the config states is kept, and marked as stated", async () => {
+  type Loaded = Awaited<ReturnType<typeof loadTargetConfig>>;
+  const defaults = (await load(valid)) as Loaded;
+  expect(defaults.assertion).toEqual({
+    aud: "token-endpoint",
+    clientIdParameter: false,
+    lifetimeSeconds: 240,
+    replayProtection: true,
+    stated: [],
+  });
+  expect(defaults.client.unregisteredScope).toBeUndefined();
+  const stated = (await load({
+    ...valid,
+    issuer: "https://as.example",
+    client: { ...valid.client, unregisteredScope: "system/Group.rs" },
+    assertion: { aud: "issuer", clientIdParameter: true, lifetimeSeconds: 60, replayProtection: false },
+  })) as Loaded;
+  expect(stated.assertion).toEqual({
+    aud: "issuer",
+    clientIdParameter: true,
+    lifetimeSeconds: 60,
+    replayProtection: false,
+    stated: ["aud", "clientIdParameter", "lifetimeSeconds", "replayProtection"],
+  });
+  expect(stated.client.unregisteredScope).toBe("system/Group.rs");
+  // An exact aud, and "issuer" with only a tokenEndpoint (its metadata names the issuer).
+  const exact = (await load({ ...valid, assertion: { aud: "https://as.example/oauth2" } })) as Loaded;
+  expect(exact.assertion.aud).toBe("https://as.example/oauth2");
+  expect(exact.assertion.stated).toEqual(["aud"]);
+  const fromMetadata = (await load({
+    ...valid,
+    tokenEndpoint: "https://as.example/token",
+    assertion: { aud: "issuer" },
+  })) as Loaded;
+  expect(fromMetadata.assertion.aud).toBe("issuer");
+});
+
 for (const example of ["target.example.json", "target.bulk-remote.example.json"]) {
   test(`the example config ${example} follows the schema`, () => {
     const path = join("fixtures", "examples", example);
@@ -276,6 +388,51 @@ const broken: readonly { title: string; config: unknown; message: RegExp }[] = [
     title: "an unknown scopeMatching",
     config: { ...valid, scopeMatching: "loose" },
     message: /scopeMatching: must be equal to one of the allowed values/,
+  },
+  {
+    title: 'an assertion.aud "issuer" with neither issuer nor tokenEndpoint',
+    config: { ...valid, assertion: { aud: "issuer" } },
+    message: /assertion\.aud: "issuer" needs the issuer: set issuer/,
+  },
+  {
+    title: "an empty assertion.aud",
+    config: { ...valid, assertion: { aud: "" } },
+    message: /assertion\.aud: must NOT have fewer than 1 characters/,
+  },
+  {
+    title: "an assertion.lifetimeSeconds of 0",
+    config: { ...valid, assertion: { lifetimeSeconds: 0 } },
+    message: /assertion\.lifetimeSeconds: must be >= 1/,
+  },
+  {
+    title: "an assertion.lifetimeSeconds over an hour",
+    config: { ...valid, assertion: { lifetimeSeconds: 3601 } },
+    message: /assertion\.lifetimeSeconds: must be <= 3600/,
+  },
+  {
+    title: "a fractional assertion.lifetimeSeconds",
+    config: { ...valid, assertion: { lifetimeSeconds: 59.5 } },
+    message: /assertion\.lifetimeSeconds: must be integer/,
+  },
+  {
+    title: "an assertion.clientIdParameter that is a string",
+    config: { ...valid, assertion: { clientIdParameter: "yes" } },
+    message: /assertion\.clientIdParameter: must be boolean/,
+  },
+  {
+    title: "an unknown field in assertion",
+    config: { ...valid, assertion: { audience: "issuer" } },
+    message: /assertion\.audience: is not a known field/,
+  },
+  {
+    title: "a client.unregisteredScope the registration covers",
+    config: { ...valid, client: { ...valid.client, unregisteredScope: "system/Patient.rs" } },
+    message: /client\.unregisteredScope: "system\/Patient\.rs" is covered by the client's registration/,
+  },
+  {
+    title: "a client.unregisteredScope of two scopes",
+    config: { ...valid, client: { ...valid.client, unregisteredScope: "a b" } },
+    message: /client\.unregisteredScope: must be one scope string, without spaces/,
   },
   {
     title: "a protectedRequests.search that is an absolute URL",

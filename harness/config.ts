@@ -8,18 +8,27 @@ import { dirname, resolve } from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
 import addFormatsModule from "ajv-formats";
 import schema from "./schemas/target-config.schema.json" with { type: "json" };
+import { BASELINE_LIFETIME_SECONDS } from "./assertion.ts";
 import { HarnessError } from "./errors.ts";
 import { loadPrivateJwks, type ClientKey } from "./keys.ts";
-import type { ProtectedRequestsConfig } from "./protected-requests.ts";
-import type { Registration, ScopeMatching, ScopeRegistration } from "./scopes.ts";
+import { activeProfile } from "./profiles.ts";
+import type { ProtectedRequestsConfig, ProtectedResource } from "./protected-requests.ts";
+import { expectGrantable, type Registration, type ScopeMatching, type ScopeRegistration } from "./scopes.ts";
 
 export interface RawTargetConfig {
   name?: string;
-  fhirBaseUrl: string;
+  /** Required, except under a profile without SMART discovery (oauth-jwt) given tokenEndpoint or issuer. */
+  fhirBaseUrl?: string;
   tokenEndpoint?: string;
   issuer?: string;
   acceptedAlgorithms?: string[];
-  client: { clientId: string; privateJwksPath: string; scope: string; registeredScope?: string };
+  client: {
+    clientId: string;
+    privateJwksPath: string;
+    scope: string;
+    registeredScope?: string;
+    unregisteredScope?: string;
+  };
   jwksUrlClient?: {
     clientId: string;
     jwksUrl: string;
@@ -30,7 +39,14 @@ export interface RawTargetConfig {
   };
   scopeRegistration?: ScopeRegistration;
   scopeMatching?: ScopeMatching;
+  assertion?: {
+    aud?: string;
+    clientIdParameter?: boolean;
+    lifetimeSeconds?: number;
+    replayProtection?: boolean;
+  };
   protectedRequests?: ProtectedRequestsConfig;
+  protectedResource?: ProtectedResourceConfig;
   requestTimeoutMs?: number;
   caFile?: string;
   proxy?: string;
@@ -39,12 +55,52 @@ export interface RawTargetConfig {
 
 export const DEFAULT_RUN_TIMEOUT_SECONDS = 1800;
 
+/**
+ * The server's own rules for client assertions (config `assertion`), defaults filled: what its clients send
+ * and it demands. The suite's valid assertions follow them; the tests judge refusals against them.
+ */
+export interface AssertionRules {
+  /**
+   * The aud the server requires: `token-endpoint` (default, SMART's rule), `issuer` (the config's
+   * `issuer`, else the metadata's), or this exact string.
+   */
+  readonly aud: "token-endpoint" | "issuer" | (string & {});
+  /** Token requests carry a `client_id` form parameter naming the client (default false). */
+  readonly clientIdParameter: boolean;
+  /** exp − now of the suite's valid assertions (default {@link BASELINE_LIFETIME_SECONDS}). */
+  readonly lifetimeSeconds: number;
+  /** The server promises jti replay protection (default true; RFC 7523 §3 item 7 makes it a MAY). */
+  readonly replayProtection: boolean;
+  /** The fields the config states, as opposed to defaults (a stated rule is judged under oauth-jwt too). */
+  readonly stated: readonly ("aud" | "clientIdParameter" | "lifetimeSeconds" | "replayProtection")[];
+}
+
+/**
+ * Config `protectedResource`: any resource the server's access tokens open (any URL, any method), to
+ * which the RFC 6750 bearer-token tests present tokens instead of a FHIR request.
+ */
+export interface ProtectedResourceConfig {
+  /** Absolute URL, e.g. https://api.example/reports. */
+  readonly url: string;
+  /** HTTP method (default GET). */
+  readonly method?: string;
+  /** Request body, sent as is, for a method that takes one. */
+  readonly body?: string;
+  /** Content-Type of `body`. */
+  readonly contentType?: string;
+  /** Further request headers, e.g. {"prefer": "respond-async"}; never Authorization (the tests set it). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 export interface TargetConfig {
   /** Absolute path of the file this came from. */
   readonly source: string;
   readonly name: string;
-  /** Without a trailing slash. */
-  readonly fhirBaseUrl: string;
+  /**
+   * Without a trailing slash. Absent only under a profile without SMART discovery (oauth-jwt) with a
+   * tokenEndpoint or issuer: tests that need the FHIR server are then skipped.
+   */
+  readonly fhirBaseUrl?: string;
   readonly tokenEndpoint?: string;
   /** The authorization server's issuer, whose RFC 8414 / OpenID metadata the oauth-jwt profile reads. */
   readonly issuer?: string;
@@ -57,6 +113,8 @@ export interface TargetConfig {
     readonly scope: string;
     /** What the server has registered for it, and how it reads that (harness/scopes.ts). */
     readonly registration: Registration;
+    /** A scope the server knows but has not registered for this client, when the config names one. */
+    readonly unregisteredScope?: string;
   };
   readonly jwksUrlClient?: {
     readonly clientId: string;
@@ -77,8 +135,17 @@ export interface TargetConfig {
   /** HTTP(S) proxy for every request to the target. */
   readonly proxy?: string;
   readonly runTimeoutSeconds: number;
+  /** The server's own rules for client assertions (config `assertion`), defaults filled. */
+  readonly assertion: AssertionRules;
   /** The protected FHIR requests the bearer-token and scope tests make, when the config names them. */
   readonly protectedRequests?: ProtectedRequestsConfig;
+  /** The resource the RFC 6750 bearer-token tests use instead of a FHIR request, when the config names one. */
+  readonly protectedResource?: ProtectedResource;
+}
+
+/** The URL a target is known by: its FHIR base, else (oauth-jwt) its token endpoint, else its issuer. */
+export function targetUrl(config: Pick<TargetConfig, "fhirBaseUrl" | "tokenEndpoint" | "issuer">): string {
+  return config.fhirBaseUrl ?? config.tokenEndpoint ?? config.issuer ?? "";
 }
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -113,6 +180,7 @@ const PROTECTED_EXAMPLES: Readonly<Record<string, string>> = {
 };
 
 function describePattern(path: string, pattern: string): string {
+  if (path.endsWith("unregisteredScope")) return "must be one scope string, without spaces";
   if (path.endsWith("scope") || path.endsWith("registeredScope"))
     return "must be space-separated scopes with no leading, trailing or double spaces";
   if (path.startsWith("protectedRequests."))
@@ -120,6 +188,7 @@ function describePattern(path: string, pattern: string): string {
   if (path === "jwksUrlClient.jwksUrl" && pattern.startsWith("^http://("))
     return "must be an http URL on loopback (127.0.0.1, localhost or [::1]) with a path, which the harness serves on this host; to advertise another URL (a tunnel or reverse proxy to the harness), set jwksUrlClient.listen";
   if (path === "jwksUrlClient.jwksUrl") return "must be an absolute http(s) URL with a path";
+  if (path === "protectedResource.method") return "must be an HTTP method in capitals, e.g. GET or POST";
   if (path === "jwksUrlClient.listen")
     return 'must be host:port with an IP address or localhost, e.g. "0.0.0.0:9556" or "127.0.0.1:9556"';
   return "must be an absolute http(s) URL";
@@ -155,7 +224,34 @@ export function parseTargetConfig(value: unknown, source: string): RawTargetConf
       `invalid target config ${source}:\n  ${problems.join("\n  ")}`,
     );
   }
+  const problem = missingFhirBaseUrl(value) ?? resourceAuthorization(value);
+  if (problem) throw new HarnessError("ERR_HARNESS_CONFIG", `invalid target config ${source}:\n  ${problem}`);
   return value;
+}
+
+/** The bearer-token tests set Authorization themselves (none, malformed, valid): the config may not. */
+function resourceAuthorization(raw: RawTargetConfig): string | undefined {
+  const name = Object.keys(raw.protectedResource?.headers ?? {}).find(
+    (h) => h.toLowerCase() === "authorization",
+  );
+  return name === undefined
+    ? undefined
+    : `protectedResource.headers.${name}: is not allowed (the tests send their own Authorization header)`;
+}
+
+/**
+ * fhirBaseUrl is where SMART discovery is read, so every SMART profile needs it. A profile that finds the
+ * token endpoint without SMART discovery (oauth-jwt) needs it only when neither tokenEndpoint nor issuer
+ * says where the authorization server is.
+ */
+function missingFhirBaseUrl(raw: RawTargetConfig): string | undefined {
+  if (raw.fhirBaseUrl !== undefined) return undefined;
+  const { name, profile } = activeProfile();
+  if (!profile.authServerMetadata)
+    return `fhirBaseUrl: is required (profile ${name}); only --profile oauth-jwt runs without a FHIR server, given tokenEndpoint or issuer`;
+  if (raw.tokenEndpoint === undefined && raw.issuer === undefined)
+    return `fhirBaseUrl: is required unless tokenEndpoint or issuer is given (profile ${name})`;
+  return undefined;
 }
 
 async function readCa(path: string): Promise<string> {
@@ -173,6 +269,28 @@ async function readCa(path: string): Promise<string> {
     throw new HarnessError("ERR_HARNESS_CONFIG", `caFile: ${path} holds no PEM certificate`);
   }
   return pem;
+}
+
+/**
+ * The `assertion` block with defaults filled. `aud: "issuer"` needs an issuer to name: the config's
+ * `issuer`, or the one the metadata found from `tokenEndpoint` states (resolved when a test runs).
+ */
+function assertionRules(raw: RawTargetConfig): AssertionRules {
+  const given = raw.assertion ?? {};
+  if (given.aud === "issuer" && !raw.issuer && !raw.tokenEndpoint)
+    throw new HarnessError(
+      "ERR_HARNESS_CONFIG",
+      'assertion.aud: "issuer" needs the issuer: set issuer (or tokenEndpoint, whose RFC 8414 / OpenID metadata states it)',
+    );
+  return {
+    aud: given.aud ?? "token-endpoint",
+    clientIdParameter: given.clientIdParameter ?? false,
+    lifetimeSeconds: given.lifetimeSeconds ?? BASELINE_LIFETIME_SECONDS,
+    replayProtection: given.replayProtection ?? true,
+    stated: (["aud", "clientIdParameter", "lifetimeSeconds", "replayProtection"] as const).filter(
+      (field) => given[field] !== undefined,
+    ),
+  };
 }
 
 export async function loadTargetConfig(path: string): Promise<TargetConfig> {
@@ -207,13 +325,21 @@ export async function loadTargetConfig(path: string): Promise<TargetConfig> {
       );
     return { kind, scope: c.registeredScope ?? c.scope, matching: raw.scopeMatching ?? "smart" };
   };
+  const clientRegistration = registration("client", raw.client);
+  const unregistered = raw.client.unregisteredScope;
+  if (unregistered !== undefined && expectGrantable(clientRegistration, unregistered))
+    throw new HarnessError(
+      "ERR_HARNESS_CONFIG",
+      `client.unregisteredScope: "${unregistered}" is covered by the client's registration ("${clientRegistration.scope}"); name a scope the server does not register for it`,
+    );
+  const assertion = assertionRules(raw);
   const dir = dirname(source);
   const keys = await loadPrivateJwks(resolve(dir, raw.client.privateJwksPath), "client.privateJwksPath");
   const urlClient = raw.jwksUrlClient;
   return {
     source,
-    name: raw.name ?? raw.fhirBaseUrl,
-    fhirBaseUrl: raw.fhirBaseUrl.replace(/\/+$/, ""),
+    name: raw.name ?? targetUrl(raw),
+    ...(raw.fhirBaseUrl !== undefined ? { fhirBaseUrl: raw.fhirBaseUrl.replace(/\/+$/, "") } : {}),
     ...(raw.tokenEndpoint ? { tokenEndpoint: raw.tokenEndpoint } : {}),
     ...(raw.issuer ? { issuer: raw.issuer } : {}),
     ...(raw.acceptedAlgorithms ? { acceptedAlgorithms: raw.acceptedAlgorithms } : {}),
@@ -221,7 +347,8 @@ export async function loadTargetConfig(path: string): Promise<TargetConfig> {
       clientId: raw.client.clientId,
       keys,
       scope: raw.client.scope,
-      registration: registration("client", raw.client),
+      registration: clientRegistration,
+      ...(unregistered !== undefined ? { unregisteredScope: unregistered } : {}),
     },
     ...(urlClient
       ? {
@@ -241,6 +368,10 @@ export async function loadTargetConfig(path: string): Promise<TargetConfig> {
     ...(raw.caFile ? { ca: await readCa(resolve(dir, raw.caFile)) } : {}),
     ...(raw.proxy ? { proxy: raw.proxy } : {}),
     runTimeoutSeconds: raw.runTimeoutSeconds ?? DEFAULT_RUN_TIMEOUT_SECONDS,
+    assertion,
     ...(raw.protectedRequests ? { protectedRequests: raw.protectedRequests } : {}),
+    ...(raw.protectedResource
+      ? { protectedResource: { ...raw.protectedResource, method: raw.protectedResource.method ?? "GET" } }
+      : {}),
   };
 }

@@ -17,11 +17,19 @@ import { JwksControl, neverFetchedReason } from "./jwks-control.ts";
 import {
   parseCapabilityStatement,
   protectedRequestFor,
+  resourceRequest,
   type Capabilities,
   type ProtectedRequest,
 } from "./protected-requests.ts";
 import type { Registration } from "./scopes.ts";
-import { loadPrivateJwks, type ClientKey, type SigningAlg } from "./keys.ts";
+import {
+  doesNotApply,
+  keysPerAlg,
+  loadPrivateJwks,
+  type ClientKey,
+  type KeyFamily,
+  type SigningAlg,
+} from "./keys.ts";
 import { decodedAssertion, Redactor, renderExchange, shorten } from "./redact.ts";
 import { rerunCommand } from "./rerun.ts";
 import {
@@ -32,7 +40,15 @@ import {
   type RequirementId,
 } from "./requirements.ts";
 import type { FaultyTwin } from "./runner/embedded-target.ts";
-import { activeProfile, profileLevel, profileSkip } from "./profiles.ts";
+import {
+  activeProfile,
+  genericBases,
+  profileConfigSkip,
+  profileLevel,
+  profileSkip,
+  type ServerStatements,
+} from "./profiles.ts";
+import { basisUrl, citation } from "./requirement-bases.ts";
 import { LATITUDE, type LatitudePoint } from "./latitude.ts";
 import { readRunState, type RunState } from "./runner/run-state.ts";
 import { watchOf } from "./target-down.ts";
@@ -51,18 +67,31 @@ export class Target {
     readonly dispatcher?: Dispatcher,
   ) {}
 
-  get wellKnownUrl(): string {
-    return `${this.config.fhirBaseUrl}/.well-known/smart-configuration`;
+  /** The SMART discovery URL; undefined when the config names no FHIR base (oauth-jwt). */
+  get wellKnownUrl(): string | undefined {
+    const fhir = this.config.fhirBaseUrl;
+    return fhir === undefined ? undefined : `${fhir}/.well-known/smart-configuration`;
   }
 
-  /** The discovery document, fetched once per worker. Failure to get it is a prerequisite error. */
+  /**
+   * The discovery document, fetched once per worker. Failure to get it, or a config without fhirBaseUrl
+   * (oauth-jwt: no SMART discovery to read), is a prerequisite error.
+   */
   discovery(): Promise<Record<string, unknown>> {
-    this.discoveryPromise ??= this.http.get(this.wellKnownUrl, { accept: "application/json" }).then((ex) => {
+    const url = this.wellKnownUrl;
+    if (url === undefined)
+      return Promise.reject(
+        new HarnessError(
+          "ERR_TARGET_PREREQUISITE",
+          "the config names no fhirBaseUrl, so there is no SMART discovery document to read",
+        ),
+      );
+    this.discoveryPromise ??= this.http.get(url, { accept: "application/json" }).then((ex) => {
       const doc = responseObject(ex);
       if (ex.response.status !== 200 || !doc) {
         throw new HarnessError(
           "ERR_TARGET_PREREQUISITE",
-          `${this.wellKnownUrl} gave HTTP ${ex.response.status} without a JSON object; tests that need the discovery document cannot run`,
+          `${url} gave HTTP ${ex.response.status} without a JSON object; tests that need the discovery document cannot run`,
         );
       }
       return doc;
@@ -70,10 +99,15 @@ export class Target {
     return this.discoveryPromise;
   }
 
-  /** What `{fhirBaseUrl}/metadata` states, fetched once per worker; undefined when it serves no CapabilityStatement. */
+  /**
+   * What `{fhirBaseUrl}/metadata` states, fetched once per worker; undefined when it serves no
+   * CapabilityStatement or the config names no FHIR base.
+   */
   capabilities(): Promise<Capabilities | undefined> {
+    const fhir = this.config.fhirBaseUrl;
+    if (fhir === undefined) return Promise.resolve(undefined);
     this.capabilitiesPromise ??= this.http
-      .get(`${this.config.fhirBaseUrl}/metadata`, { accept: "application/fhir+json" }, "CapabilityStatement")
+      .get(`${fhir}/metadata`, { accept: "application/fhir+json" }, "CapabilityStatement")
       .then((ex) => (ex.response.status === 200 ? parseCapabilityStatement(jsonBody(ex)) : undefined));
     return this.capabilitiesPromise;
   }
@@ -100,17 +134,18 @@ export class Target {
     { algorithms: readonly string[] | undefined; source: string } | { reason: string }
   > {
     const member = "token_endpoint_auth_signing_alg_values_supported";
+    const wellKnown = this.wellKnownUrl;
     if (!activeProfile().profile.authServerMetadata) {
       const value = (await this.discovery())[member];
       const algorithms = Array.isArray(value) ? value.filter((v) => typeof v === "string") : undefined;
-      return { algorithms, source: this.wellKnownUrl };
+      return { algorithms, source: wellKnown ?? "SMART discovery" };
     }
     const smart = await this.discovery().catch((err: unknown) => {
       if (err instanceof HarnessError && err.code === "ERR_TARGET_PREREQUISITE") return undefined;
       throw err;
     });
     const fromSmart = smart && stringList(smart, member);
-    if (fromSmart) return { algorithms: fromSmart, source: this.wellKnownUrl };
+    if (fromSmart) return { algorithms: fromSmart, source: wellKnown ?? "SMART discovery" };
     const metadata = await this.authServerMetadata();
     const fromMetadata = metadata && stringList(metadata.document, member);
     if (fromMetadata && metadata) return { algorithms: fromMetadata, source: metadata.url };
@@ -119,7 +154,7 @@ export class Target {
     const issuer = this.issuer;
     return {
       reason: [
-        `nothing states the signing algorithms the server accepts: ${smart ? `${this.wellKnownUrl} has no ${member}` : `no SMART discovery at ${this.wellKnownUrl}`}`,
+        `nothing states the signing algorithms the server accepts: ${smart ? `${wellKnown} has no ${member}` : wellKnown ? `no SMART discovery at ${wellKnown}` : "no SMART discovery (no fhirBaseUrl in the config)"}`,
         metadata
           ? `${metadata.url} has no ${member}`
           : issuer
@@ -130,12 +165,43 @@ export class Target {
     };
   }
 
+  /**
+   * The authorization server's issuer identifier: the config's `issuer`, else the one its RFC 8414 /
+   * OpenID metadata states, else SMART discovery's; undefined when nothing names one.
+   */
+  async issuerIdentifier(): Promise<string | undefined> {
+    if (this.config.issuer) return this.config.issuer;
+    const fromMetadata = (await this.authServerMetadata())?.document.issuer;
+    if (typeof fromMetadata === "string" && fromMetadata) return fromMetadata;
+    const smart = await this.discovery().catch(() => undefined);
+    return typeof smart?.issuer === "string" && smart.issuer ? smart.issuer : undefined;
+  }
+
+  /** The aud the server requires (config `assertion.aud`) as a value; the issuer must be found. */
+  async requiredAudience(tokenUrl: string): Promise<string> {
+    const { aud } = this.config.assertion;
+    if (aud === "token-endpoint") return tokenUrl;
+    if (aud !== "issuer") return aud;
+    const issuer = await this.issuerIdentifier();
+    if (issuer === undefined)
+      throw new HarnessError(
+        "ERR_TARGET_PREREQUISITE",
+        "the config's assertion.aud is \"issuer\", but neither the config's issuer nor any metadata names the issuer: set issuer in the config",
+      );
+    return issuer;
+  }
+
   /** The configured token endpoint, else the discovered one (oauth-jwt: RFC 8414 / OpenID metadata first). */
   async tokenUrl(): Promise<string> {
     if (this.config.tokenEndpoint) return this.config.tokenEndpoint;
     if (activeProfile().profile.authServerMetadata) {
       const fromMetadata = (await this.authServerMetadata())?.document.token_endpoint;
       if (typeof fromMetadata === "string" && URL.canParse(fromMetadata)) return fromMetadata;
+      if (this.config.fhirBaseUrl === undefined)
+        throw new HarnessError(
+          "ERR_TARGET_PREREQUISITE",
+          `no token endpoint: the config names no tokenEndpoint, ${this.issuer ? `the metadata of the issuer ${this.issuer} names none` : "no issuer"}, and no fhirBaseUrl for SMART discovery; set tokenEndpoint in the config to run token tests`,
+        );
     }
     const value = (await this.discovery()).token_endpoint;
     if (typeof value !== "string" || !URL.canParse(value)) {
@@ -178,7 +244,22 @@ export class Client {
     readonly tokenUrl: string,
     /** What the server has registered for the client (config registeredScope, scopeRegistration, scopeMatching). */
     readonly registration: Registration = { kind: "per-client", scope, matching: "smart" },
+    /** How its valid assertions and token requests follow the server's rules (config `assertion`). */
+    readonly rules?: ClientRules,
   ) {}
+
+  /** The aud the server requires, which the baseline assertion carries: the token URL unless configured. */
+  get aud(): string {
+    return this.rules?.aud ?? this.tokenUrl;
+  }
+
+  /**
+   * Standard form parameters for this client's token request, with a `client_id` parameter when the
+   * server's clients send one (config `assertion.clientIdParameter`).
+   */
+  tokenRequest(assertion: string, scope = this.scope): FormParams {
+    return tokenRequestParams(assertion, scope, this.rules?.clientIdParameter ? this.clientId : undefined);
+  }
 
   /** The key for `alg` (default: the first key); skips the test when the config has none. */
   key(alg?: SigningAlg): ClientKey {
@@ -190,8 +271,26 @@ export class Client {
     return key;
   }
 
+  /**
+   * The client's keys of `family`, one per algorithm; when it has none, skips the test as not applying to
+   * its keys, for the reason `why` (e.g. "DER encoding only exists for ECDSA signatures").
+   */
+  keysOf(family: KeyFamily, why: string): [ClientKey, ...ClientKey[]] {
+    const [first, ...more] = keysPerAlg(this.keys, family);
+    if (!first) {
+      base.skip(true, doesNotApply(this.keys, why));
+      throw new HarnessError("ERR_HARNESS_INTERNAL", "unreachable: skip did not throw");
+    }
+    return [first, ...more];
+  }
+
   draft(alg?: SigningAlg): AssertionDraft {
-    return baselineAssertion({ clientId: this.clientId, tokenUrl: this.tokenUrl, key: this.key(alg) });
+    return baselineAssertion({
+      clientId: this.clientId,
+      tokenUrl: this.tokenUrl,
+      key: this.key(alg),
+      ...(this.rules ? { aud: this.rules.aud, lifetimeSeconds: this.rules.lifetimeSeconds } : {}),
+    });
   }
 
   /** A signed assertion: the baseline with the given mutations applied in order. */
@@ -200,14 +299,25 @@ export class Client {
   }
 }
 
-/** Standard client_credentials form parameters, in a form the variations can edit. */
-export function tokenRequestParams(assertion: string, scope: string): FormParams {
+/**
+ * Standard client_credentials form parameters, in a form the variations can edit; `clientId` adds a
+ * `client_id` parameter (prefer {@link Client.tokenRequest}, which follows the config).
+ */
+export function tokenRequestParams(assertion: string, scope: string, clientId?: string): FormParams {
   return [
     ["grant_type", "client_credentials"],
+    ...(clientId === undefined ? [] : [["client_id", clientId] as [string, string]]),
     ["client_assertion_type", JWT_BEARER],
     ["client_assertion", assertion],
     ["scope", scope],
   ];
+}
+
+/** What a {@link Client} takes from the server's assertion rules, the aud resolved to a value. */
+export interface ClientRules {
+  readonly aud: string;
+  readonly lifetimeSeconds: number;
+  readonly clientIdParameter: boolean;
 }
 
 export const withoutParam = (params: FormParams, name: string): FormParams =>
@@ -250,16 +360,24 @@ export class ConformanceContext {
   /** The client registered with an inline JWKS (config `client`). */
   client(): Promise<Client> {
     this.clientPromise ??= this.tokenUrl().then(
-      (url) =>
+      async (url) =>
         new Client(
           this.config.client.clientId,
           this.config.client.scope,
           this.config.client.keys,
           url,
           this.config.client.registration,
+          await this.clientRules(url),
         ),
     );
     return this.clientPromise;
+  }
+
+  /** The server's assertion rules (config `assertion`) as the clients follow them, the aud resolved. */
+  private async clientRules(tokenUrl: string): Promise<ClientRules> {
+    const { lifetimeSeconds, clientIdParameter } = this.config.assertion;
+    const aud = await prerequisite(this.target.requiredAudience(tokenUrl));
+    return { aud, lifetimeSeconds, clientIdParameter };
   }
 
   /** The client registered by JWKS URL (config `jwksUrlClient`); skips the test when there is none. */
@@ -269,7 +387,8 @@ export class ConformanceContext {
       const state = this.target.state.jwksUrlClient;
       if (!cfg || !state) return undefined;
       const keys = await loadPrivateJwks(state.privateJwksPath, "jwksUrlClient.privateJwksPath");
-      return new Client(cfg.clientId, cfg.scope, keys, await this.tokenUrl(), cfg.registration);
+      const url = await this.tokenUrl();
+      return new Client(cfg.clientId, cfg.scope, keys, url, cfg.registration, await this.clientRules(url));
     })();
     const client = await this.urlClientPromise;
     if (!client) base.skip(true, "no jwksUrlClient in the target config");
@@ -289,17 +408,14 @@ export class ConformanceContext {
   private async jwksUnreached(client: Client): Promise<string | undefined> {
     const { control, path, url } = this.jwks();
     if ((await control.fetchesOf(path)).length > 0) return undefined;
-    const probe = await this.postToken(tokenRequestParams(client.assertion(), client.scope), {
+    const probe = await this.postToken(client.tokenRequest(client.assertion()), {
       label: "valid token request (prerequisite: the target fetches the JWKS URL)",
     });
     if (probe.response.status === 200 || (await control.fetchesOf(path)).length > 0) return undefined;
     const inline = await this.client();
     const alg = client.key().alg;
     const inlineProbe = await this.postToken(
-      tokenRequestParams(
-        inline.assertion(inline.keys.some((k) => k.alg === alg) ? alg : undefined),
-        inline.scope,
-      ),
+      inline.tokenRequest(inline.assertion(inline.keys.some((k) => k.alg === alg) ? alg : undefined)),
       { label: "valid token request of the inline client (prerequisite)" },
     );
     return inlineProbe.response.status === 200
@@ -335,7 +451,7 @@ export class ConformanceContext {
 
   /** A standard token request with the given assertion and (default: the client's) scope. */
   async requestToken(client: Client, assertion: string, scope = client.scope): Promise<Exchange> {
-    return this.postToken(tokenRequestParams(assertion, scope), { label: "token request" });
+    return this.postToken(client.tokenRequest(assertion, scope), { label: "token request" });
   }
 
   /**
@@ -347,7 +463,7 @@ export class ConformanceContext {
     scope = client.scope,
     alg?: SigningAlg,
   ): Promise<{ exchange: Exchange; token: string }> {
-    const exchange = await this.postToken(tokenRequestParams(client.assertion(alg), scope), {
+    const exchange = await this.postToken(client.tokenRequest(client.assertion(alg), scope), {
       label: "valid token request (prerequisite)",
     });
     const token = (jsonBody(exchange) as { access_token?: unknown } | undefined)?.access_token;
@@ -370,14 +486,30 @@ export class ConformanceContext {
    * CapabilityStatement: a search, else a Bulk Data kick-off); undefined when none can ask for that type.
    */
   async protectedRequest(type: string): Promise<ProtectedRequest | undefined> {
+    if (this.config.fhirBaseUrl === undefined) return undefined;
     return protectedRequestFor(type, this.config.protectedRequests, await this.target.capabilities());
   }
 
   /** The protected request for `type` that the tests of a client's own data need; skips when there is none. */
   async ownProtectedRequest(type: string): Promise<ProtectedRequest> {
     const request = await this.protectedRequest(type);
-    if (!request) base.skip(true, `protectedRequests in the config names no request for ${type}`);
+    if (!request)
+      base.skip(
+        true,
+        this.config.fhirBaseUrl === undefined
+          ? `the config names no fhirBaseUrl: no FHIR request for ${type}`
+          : `protectedRequests in the config names no request for ${type}`,
+      );
     return request as ProtectedRequest;
+  }
+
+  /**
+   * The request the RFC 6750 bearer-token tests present tokens with: the config's protectedResource when it
+   * names one (any URL and method), else {@link ownProtectedRequest} of `type`.
+   */
+  async bearerRequest(type: string): Promise<ProtectedRequest> {
+    const resource = this.config.protectedResource;
+    return resource ? resourceRequest(resource) : this.ownProtectedRequest(type);
   }
 
   /** Sends a protected request with the given Authorization header value (none when undefined). */
@@ -386,11 +518,21 @@ export class ConformanceContext {
     authorization: string | undefined,
     label: string,
   ): Promise<Exchange> {
-    return this.http.get(
-      `${this.config.fhirBaseUrl}/${request.path}`,
-      { ...request.headers, ...(authorization === undefined ? {} : { authorization }) },
+    return this.http.send({
+      method: request.method ?? "GET",
+      url: request.kind === "resource" ? request.path : `${this.fhirBase()}/${request.path}`,
+      headers: { ...request.headers, ...(authorization === undefined ? {} : { authorization }) },
+      ...(request.body !== undefined ? { body: request.body } : {}),
       label,
-    );
+    });
+  }
+
+  /** The FHIR base URL; skips the test when the config names none (oauth-jwt without a FHIR server). */
+  private fhirBase(): string {
+    const url = this.config.fhirBaseUrl;
+    if (url === undefined)
+      base.skip(true, "the config names no fhirBaseUrl: this test needs the FHIR server");
+    return url as string;
   }
 
   /**
@@ -399,6 +541,11 @@ export class ConformanceContext {
    */
   requireRoute(ex: Exchange, request: ProtectedRequest): void {
     if (ex.response.status !== 404) return;
+    if (request.kind === "resource")
+      breakTest(
+        "ERR_TARGET_PREREQUISITE",
+        `the protectedResource ${request.what} answered 404: set protectedResource in the config to a resource the configured client's token opens`,
+      );
     const from = {
       config: "named in the config's protectedRequests",
       CapabilityStatement: "derived from the CapabilityStatement",
@@ -414,7 +561,7 @@ export class ConformanceContext {
   fhirGet(path: string, token?: string, label?: string): Promise<Exchange> {
     const headers: Record<string, string> = { accept: "application/fhir+json" };
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
-    return this.http.get(`${this.config.fhirBaseUrl}/${path.replace(/^\//, "")}`, headers, label);
+    return this.http.get(`${this.fhirBase()}/${path.replace(/^\//, "")}`, headers, label);
   }
 }
 
@@ -527,6 +674,9 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   t: async ({ target, http }, use, testInfo) => {
     const skip = annotationsOf(testInfo, PROFILE_SKIP_ANNOTATION)[0];
     if (skip) base.skip(true, skip);
+    const ids = annotationsOf(testInfo, "requirement").filter(isRequirementId);
+    const configSkip = profileConfigSkip(ids, serverStatements(target.config));
+    if (configSkip) base.skip(true, configSkip);
     watchOf(target).skipIfDown();
     if (!leanRun()) await labelForAllure(testInfo);
     await use(new ConformanceContext(target, http, testInfo));
@@ -542,7 +692,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
 export { expect } from "@playwright/test";
 
 const AREAS: readonly (readonly [RegExp, string])[] = [
-  [/^BS-(DISC|CS)-/, "Discovery"],
+  [/^BS-(DISC|CS|META)-/, "Discovery"],
   [/^BS-TREQ-/, "Token request"],
   [/^BS-(JWTH|ISS|SUB|AUD|EXP|NBF|IAT|JTI)-/, "Client assertion"],
   [/^BS-(SIG|ALG)-/, "Signature and algorithms"],
@@ -558,6 +708,19 @@ const AREAS: readonly (readonly [RegExp, string])[] = [
 
 export function specArea(id: RequirementId): string {
   return AREAS.find(([re]) => re.test(id))?.[1] ?? "Other";
+}
+
+/** What the config states about the server, for the profile's config-dependent skips. */
+function serverStatements(config: TargetConfig): ServerStatements {
+  const { assertion } = config;
+  return {
+    // SMART requires replay protection; RFC 7523 §3 item 7 leaves it to the server, so oauth-jwt judges it
+    // only where the config states the server promises it.
+    replayProtection: activeProfile().profile.genericOnly
+      ? assertion.stated.includes("replayProtection") && assertion.replayProtection
+      : true,
+    protectedResource: config.protectedResource !== undefined,
+  };
 }
 
 /** A test the run's profile does not apply (its spec version lacks the requirement); the reason says why. */
@@ -581,10 +744,18 @@ const SEVERITY: Record<Level, string> = {
  */
 export function spec(
   ids: readonly [RequirementId, ...RequirementId[]],
-  options: { level?: Level; slow?: boolean } = {},
+  options: {
+    level?: Level;
+    slow?: boolean;
+    /**
+     * Why this test needs a SMART server although the rule it judges is an RFC's (e.g. it speaks SMART
+     * scope syntax): the oauth-jwt profile skips it with this reason.
+     */
+    smartOnly?: string;
+  } = {},
 ): TestDetails {
   const level = profileLevel(ids, options.level ?? strongestLevel(ids));
-  const skip = profileSkip(ids);
+  const skip = profileSkip(ids, options.smartOnly);
   return {
     tag: [...ids.map((id) => `@${id}`), ...(options.slow ? [SLOW_TAG] : [])],
     annotation: [
@@ -619,6 +790,12 @@ export async function labelForAllure(testInfo: TestInfo): Promise<void> {
     await allure.label("requirement", id);
     await allure.link(r.url, `${id} (${r.level}): ${r.title}`, "requirement");
   }
+  // Judged by the RFCs (oauth-jwt): the report links the sections the verdict rests on.
+  const rfcBases = activeProfile().profile.genericOnly && ids[0] ? genericBases(ids[0]) : [];
+  for (const basis of rfcBases) {
+    const url = basisUrl(basis);
+    if (url) await allure.link(url, citation(basis), "requirement");
+  }
   // Where the specs leave the server a choice, the report says which outcomes are required and allowed.
   const latitude = Object.values(LATITUDE).filter((p: LatitudePoint) => p.tests.includes(testInfo.title));
   await allure.description(
@@ -626,6 +803,9 @@ export async function labelForAllure(testInfo: TestInfo): Promise<void> {
       `Level of this check: **${level}**`,
       "",
       ...ids.map((id) => `- **${id}** (${requirements[id].level}): ${requirements[id].title}`),
+      ...(rfcBases.length > 0
+        ? ["", `Judged under the ${activeProfile().name} profile by ${rfcBases.map(citation).join("; ")}.`]
+        : []),
       ...latitude.flatMap((p: LatitudePoint) => [
         "",
         `**The specs leave the server a choice here** (${p.basis}): ${p.question} Required: ${p.required}. Allowed: ${p.allowed.join("; ")}.`,

@@ -11,6 +11,7 @@ export {
   withoutParam,
   withParam,
   Client,
+  type ClientRules,
   ConformanceContext,
   Target,
 } from "./conformance.ts";
@@ -57,7 +58,19 @@ export {
   type SignatureAlg,
 } from "./assertion.ts";
 export { jsonBody, mediaType, type Exchange, type FormParams } from "./http.ts";
-export { generateClientKey, type ClientKey, type SigningAlg } from "./keys.ts";
+export {
+  doesNotApply,
+  familyName,
+  generateClientKey,
+  keyFamily,
+  keyFamilySlots,
+  keysPerAlg,
+  templateKey,
+  type ClientKey,
+  type KeyFamily,
+  type KeyFamilySlot,
+  type SigningAlg,
+} from "./keys.ts";
 export { HarnessError } from "./errors.ts";
 export {
   beyond,
@@ -74,11 +87,13 @@ export {
 } from "./scopes.ts";
 export {
   handedOut,
+  handedOutBy,
   served,
   type ProtectedRequest,
   type ProtectedRequestsConfig,
 } from "./protected-requests.ts";
-export { scopeFor } from "./profiles.ts";
+export { activeProfile, scopeFor } from "./profiles.ts";
+export { metadataUrls, stringList } from "./auth-server-metadata.ts";
 export { LATITUDE, type LatitudeId, type LatitudePoint } from "./latitude.ts";
 export { JwksControl } from "./jwks-control.ts";
 export { tlsHandshake, type HandshakeOutcome } from "./tls-probe.ts";

@@ -41,6 +41,85 @@ export function signingAlgsFor(profile: ProfileName): readonly SigningAlg[] {
   return (PROFILES[profile] as Profile).anySigningAlg ? SIGNING_ALGS : SMART_SIGNING_ALGS;
 }
 
+/** The kind of key an algorithm signs with: RSA (RS*, PS*), EC (ES*, each on its curve) or OKP (EdDSA). */
+export type KeyFamily = "RSA" | "EC" | "OKP";
+
+export function keyFamily(alg: SigningAlg): KeyFamily {
+  return alg === "EdDSA" ? "OKP" : alg.startsWith("ES") ? "EC" : "RSA";
+}
+
+/** A key family as test titles name it under the active profile. */
+export interface KeyFamilySlot {
+  readonly family: KeyFamily;
+  /** SMART's own algorithm where the profile allows one per family (RS384, ES384); else RSA, ECDSA, EdDSA. */
+  readonly name: string;
+  /** The profile's one algorithm of this family, when it allows only one (SMART: RS384, ES384). */
+  readonly alg?: SigningAlg;
+}
+
+/**
+ * The key families the active profile's clients may hold, in a fixed order, each with the name its test
+ * titles use: under SMART the profile's one algorithm of that family, so titles read "RS384" and "ES384";
+ * under oauth-jwt the signature scheme, as the configured keys decide the algorithm at run time.
+ * @example keyFamilySlots() // smart-v2: [{ family: "RSA", name: "RS384" }, { family: "EC", name: "ES384" }]
+ */
+export function keyFamilySlots(): readonly KeyFamilySlot[] {
+  const allowed = signingAlgsFor(activeProfile().name);
+  const scheme: Record<KeyFamily, string> = { RSA: "RSA", EC: "ECDSA", OKP: "EdDSA" };
+  return (["RSA", "EC", "OKP"] as const).flatMap((family) => {
+    const algs = allowed.filter((a) => keyFamily(a) === family);
+    const [only, ...more] = algs;
+    if (only === undefined) return [];
+    return [more.length === 0 ? { family, name: only, alg: only } : { family, name: scheme[family] }];
+  });
+}
+
+/**
+ * How test titles name a key family under the active profile ({@link keyFamilySlots}).
+ * @example familyName("EC") // "ES384" under smart-v2, "ECDSA" under oauth-jwt
+ */
+export function familyName(family: KeyFamily): string {
+  return keyFamilySlots().find((s) => s.family === family)?.name ?? family;
+}
+
+/** One key per algorithm among `keys` (the first configured for each), of `family` when given, in config order. */
+export function keysPerAlg(keys: readonly ClientKey[], family?: KeyFamily): ClientKey[] {
+  return keys.filter(
+    (k, i) =>
+      (family === undefined || keyFamily(k.alg) === family) && keys.findIndex((o) => o.alg === k.alg) === i,
+  );
+}
+
+/**
+ * The key whose algorithm a test gives a fresh key it makes for the client (a rotated-in key, an attacker's
+ * key): the client's first EC or EdDSA key, as those are made in a millisecond, else its first key; so the
+ * fresh key uses an algorithm the server accepts from this client.
+ */
+export function templateKey(keys: readonly ClientKey[]): ClientKey | undefined {
+  return keys.find((k) => keyFamily(k.alg) !== "RSA") ?? keys[0];
+}
+
+/**
+ * What a client's keys are, by family and algorithm, for a skip reason.
+ * @example describeKeys(keys) // "all RSA (PS256)" or "RSA (RS256) and EC (ES256)"
+ */
+export function describeKeys(keys: readonly ClientKey[]): string {
+  const families = [...new Set(keys.map((k) => keyFamily(k.alg)))];
+  const parts = families.map(
+    (f) => `${f} (${[...new Set(keys.filter((k) => keyFamily(k.alg) === f).map((k) => k.alg))].join(", ")})`,
+  );
+  return `${families.length === 1 ? "all " : ""}${parts.join(" and ")}`;
+}
+
+/**
+ * The skip reason of a variation the client's keys cannot make.
+ * @example doesNotApply(keys, "DER encoding only exists for ECDSA signatures")
+ * // "does not apply: the client's keys are all RSA (PS256); DER encoding only exists for ECDSA signatures"
+ */
+export function doesNotApply(keys: readonly ClientKey[], why: string): string {
+  return `does not apply: the client's keys are ${describeKeys(keys)}; ${why}`;
+}
+
 /** The key type (and curve) an algorithm needs: RSA for RS/PS, EC on its curve for ES, OKP for EdDSA. */
 function keyTypeFor(alg: SigningAlg): { kty: string; crv?: readonly string[] } {
   if (alg === "EdDSA") return { kty: "OKP", crv: ["Ed25519", "Ed448"] };

@@ -9,6 +9,9 @@ import { join } from "node:path";
 import { expect, test } from "@playwright/test";
 import { exportJWK, generateKeyPair } from "jose";
 import { loadTargetConfig } from "./config.ts";
+import { judgedBy, profileConfigSkip, profileLevel, profileSkip } from "./profiles.ts";
+import { isGeneric } from "./requirement-bases.ts";
+import { isRequirementId, requirements } from "./requirements.ts";
 import { runConformanceCli } from "./runner/run-suite.ts";
 import type { Summary } from "./runner/summary-reporter.ts";
 
@@ -110,9 +113,17 @@ test("oauth-jwt runs the RFC checks only, each skipped test says why, and signs 
     const passed = summary.tests.filter((t) => t.status === "passed");
     const skipped = summary.tests.filter((t) => t.status === "skipped");
     expect(passed.length).toBeGreaterThan(20);
-    expect(passed.every((t) => t.area === "Token request" || t.area === "Client assertion")).toBe(true);
+    // What ran judges a rule with an RFC basis (its first requirement); RFC 8414 metadata is such a rule.
+    const smartOnly = passed.filter((t) => {
+      const primary = t.requirements[0];
+      return !primary || !isRequirementId(primary) || !requirements[primary].bases.some(isGeneric);
+    });
+    expect(smartOnly.map((t) => t.title)).toEqual([]);
+    expect(passed.map((t) => t.title)).toEqual(
+      expect.arrayContaining(["names in its metadata the issuer the metadata URL was built from"]),
+    );
     expect(skipped.map((t) => t.area)).toEqual(expect.arrayContaining(["Discovery", "Scopes"]));
-    // Every skip says why; discovery is SMART's, so all of it is skipped as SMART-only.
+    // Every skip says why; SMART's discovery document is SMART-only, so all of it is skipped as such.
     expect(skipped.filter((t) => !t.message).map((t) => t.title)).toEqual([]);
     const discovery = skipped.filter((t) => t.area === "Discovery");
     expect(discovery.length).toBeGreaterThan(10);
@@ -151,5 +162,42 @@ test("oauth-jwt runs the RFC checks only, each skipped test says why, and signs 
     expect(cli.output).toContain("tokenEndpoint: is required with --profile oauth-jwt");
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("oauth-jwt classifies by the rule a test judges: its RFC basis, level and conditions", () => {
+  const previous = process.env.SMART_PROFILE;
+  try {
+    process.env.SMART_PROFILE = "oauth-jwt";
+    // The first requirement decides: kid is SMART's rule, even though the refusal is RFC 7523's invalid_client.
+    expect(profileSkip(["BS-JWTH-01", "BS-ERR-03"])).toMatch(/BS-JWTH-01 is SMART-only .*oauth-jwt profile/);
+    expect(profileSkip(["BS-SIG-01", "BS-ERR-03"])).toBeUndefined();
+    expect(profileSkip(["BS-TRESP-05"], "the 300-second ceiling is SMART's")).toMatch(/300-second/);
+    // The RFC's level, never stronger than the test's own: expires_in is only RECOMMENDED by RFC 6749.
+    expect(profileLevel(["BS-TRESP-04"], "SHALL")).toBe("SHOULD");
+    expect(profileLevel(["BS-SIG-01", "BS-ERR-03"], "SHALL")).toBe("SHALL");
+    expect(judgedBy(["BS-SIG-01", "BS-ERR-03"])).toBe("RFC 7523 §3 item 9 (BS-SIG-01)");
+    // Replay protection is the server's promise (RFC 7523 §3 item 7, MAY); bearer tests need a resource.
+    const none = { replayProtection: false, protectedResource: false };
+    expect(profileConfigSkip(["BS-JTI-02", "BS-ERR-03"], none)).toMatch(
+      /RFC 7523 §3 item 7 .*replayProtection/,
+    );
+    expect(profileConfigSkip(["BS-JTI-02"], { ...none, replayProtection: true })).toBeUndefined();
+    expect(profileConfigSkip(["BS-RS-01"], none)).toMatch(/no protectedResource in the config/);
+    expect(profileConfigSkip(["BS-RS-01"], { ...none, protectedResource: true })).toBeUndefined();
+    process.env.SMART_PROFILE = "smart-v2";
+    expect(profileSkip(["BS-JWTH-01"])).toBeUndefined();
+    expect(profileConfigSkip(["BS-JTI-02"], none)).toBeUndefined();
+    expect(judgedBy(["BS-SIG-01"])).toBeUndefined();
+  } finally {
+    if (previous === undefined) delete process.env.SMART_PROFILE;
+    else process.env.SMART_PROFILE = previous;
+  }
+});
+
+test("every requirement records at least one basis, and every RFC basis names a section", () => {
+  for (const r of Object.values(requirements)) {
+    expect(r.bases.length, r.id).toBeGreaterThan(0);
+    for (const b of r.bases.filter(isGeneric)) expect(b.section, `${r.id} ${b.spec}`).toMatch(/§\d/);
   }
 });

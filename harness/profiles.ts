@@ -88,13 +88,7 @@ export const PROFILES = {
       "OAuth servers with private_key_jwt client credentials outside SMART: the keys' own algorithms (e.g. PS256) and the config's scopes; SMART-only checks are skipped with the reason, every RFC 6749 / RFC 7523 check runs",
     shall: [],
     soften: [],
-    skip: [
-      ["BS-INT-", "introspection is judged as SMART advertises it"],
-      [
-        "BS-DISC-",
-        "the SMART discovery document is not judged; the algorithm tests read RFC 8414 / OpenID metadata instead",
-      ],
-    ],
+    skip: [["BS-INT-", "introspection is judged as SMART advertises it"]],
     genericOnly: true,
     resourceTests: ["BS-RS-", "BS-TRESP-09"],
     anySigningAlg: true,
@@ -169,7 +163,7 @@ export function profileSkip(ids: readonly RequirementId[], smartOnly?: string): 
 export interface ServerStatements {
   /** The server promises jti replay protection (config assertion.replayProtection). */
   readonly replayProtection: boolean;
-  /** The config names a protected resource (or a FHIR base) to present tokens to. */
+  /** The config names a protected resource to present tokens to (oauth-jwt does not assume a FHIR one). */
   readonly protectedResource: boolean;
 }
 

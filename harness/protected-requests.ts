@@ -2,7 +2,8 @@
  * The protected FHIR requests the bearer-token and scope tests make: the config's `protectedRequests`, or
  * derived from the CapabilityStatement (`{fhirBaseUrl}/metadata`) — a search where the type supports
  * search-type, else a Bulk Data `$export` kick-off where one is advertised. SMART requires no search
- * endpoint, and many backend-services servers exist for Bulk Data alone.
+ * endpoint, and many backend-services servers exist for Bulk Data alone. The RFC 6750 bearer-token tests
+ * may instead use the config's `protectedResource`: any URL and method, FHIR or not.
  */
 import { jsonBody, type Exchange } from "./http.ts";
 
@@ -16,15 +17,20 @@ export interface ProtectedRequestsConfig {
   readonly export?: string;
 }
 
-export type ProtectedKind = "search" | "read" | "export";
+/** `resource`: the config's protectedResource, judged by RFC 6750 alone (no FHIR semantics). */
+export type ProtectedKind = "search" | "read" | "export" | "resource";
 
 /** One protected request for one resource type. */
 export interface ProtectedRequest {
   readonly kind: ProtectedKind;
-  /** The resource type it asks for. */
+  /** The resource type it asks for (kind resource: none, ""). */
   readonly type: string;
-  /** Relative to the FHIR base. */
+  /** Relative to the FHIR base; for kind resource, the absolute URL. */
   readonly path: string;
+  /** HTTP method; default GET. */
+  readonly method?: string;
+  /** Request body (kind resource, when the config gives one). */
+  readonly body?: string;
   readonly headers: Readonly<Record<string, string>>;
   /** For labels and messages: "search Patient", "read Patient/123", "$export kick-off (_type=Patient)". */
   readonly what: string;
@@ -149,11 +155,42 @@ export function protectedRequestFor(
   return search(type, `${type}?_count=1`, "default");
 }
 
-/** Whether the target served the request: a searchset Bundle, the resource read, or a kick-off accepted (202). */
+/** Config `protectedResource` as the loader gives it (harness/config.ts). */
+export interface ProtectedResource {
+  readonly url: string;
+  readonly method: string;
+  readonly body?: string;
+  readonly contentType?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** The request to the config's protectedResource: its URL, method, body and headers as written. */
+export function resourceRequest(resource: ProtectedResource): ProtectedRequest {
+  return {
+    kind: "resource",
+    type: "",
+    path: resource.url,
+    method: resource.method,
+    ...(resource.body !== undefined ? { body: resource.body } : {}),
+    headers: {
+      ...(resource.contentType !== undefined ? { "content-type": resource.contentType } : {}),
+      ...resource.headers,
+    },
+    what: `${resource.method} ${resource.url}`,
+    source: "config",
+  };
+}
+
+/**
+ * Whether the target served the request: a searchset Bundle, the resource read, a kick-off accepted (202),
+ * or for the config's protectedResource any 2xx (RFC 6750 says nothing of what a resource answers).
+ */
 export function served(ex: Exchange, request: ProtectedRequest): string | undefined {
   const status = ex.response.status;
   const body = jsonBody(ex) as { resourceType?: unknown } | undefined;
   switch (request.kind) {
+    case "resource":
+      return status >= 200 && status < 300 ? undefined : `got HTTP ${status}`;
     case "search":
       if (status !== 200) return `got HTTP ${status}`;
       return body?.resourceType === "Bundle"
@@ -167,6 +204,16 @@ export function served(ex: Exchange, request: ProtectedRequest): string | undefi
     case "export":
       return status === 202 ? undefined : `got HTTP ${status}`;
   }
+}
+
+/**
+ * What the response to `request` handed out, or undefined when nothing: for the config's protectedResource,
+ * any 2xx answer (the resource was served); else {@link handedOut} of the request's resource type.
+ */
+export function handedOutBy(ex: Exchange, request: ProtectedRequest): string | undefined {
+  if (request.kind !== "resource") return handedOut(ex, request.type);
+  const status = ex.response.status;
+  return status >= 200 && status < 300 ? `HTTP ${status}: ${request.what} was served` : undefined;
 }
 
 /**

@@ -49,15 +49,16 @@ const SCOPES = "scopes-and-launch-context";
 const INTRO = "token-introspection";
 
 export const BASES: Readonly<Record<RequirementId, readonly Basis[]>> = {
-  // Discovery: SMART's own document. RFC 8414 metadata is read by the algorithm tests instead.
+  // Discovery: SMART's own document. RFC 8414 metadata has tests of its own (BS-META-*), whose rules match
+  // BS-DISC-07 and BS-DISC-08 for a server outside SMART.
   "BS-DISC-01": [smart(`${CONF} §Discovery using a Well-Known URI`)],
   "BS-DISC-02": [smart(`${CONF} §using-well-known`)],
   "BS-DISC-03": [smart(`${CONF} §using-well-known`)],
   "BS-DISC-04": [smart(`${CONF} §Metadata`), smart(`${BSV} §Retrieve .well-known`)],
   "BS-DISC-05": [smart(`${CONF} §Metadata`)],
   "BS-DISC-06": [smart(`${CONF} §Capabilities`), smart(`${ASYM} §Advertising server support`)],
-  "BS-DISC-07": [smart(`${ASYM} §Advertising server support`), rfc(8414, "§2", "MAY")],
-  "BS-DISC-08": [smart(`${ASYM} §Advertising server support`), rfc(8414, "§2")],
+  "BS-DISC-07": [smart(`${ASYM} §Advertising server support`)],
+  "BS-DISC-08": [smart(`${ASYM} §Advertising server support`)],
   "BS-DISC-09": [smart(`${CONF} §Metadata`)],
   "BS-DISC-10": [smart(`${CONF} §Capabilities`)],
   "BS-DISC-11": [smart(`${CONF} §Metadata`)],
@@ -112,7 +113,11 @@ export const BASES: Readonly<Record<RequirementId, readonly Basis[]>> = {
   "BS-EXP-04": [rfc(7519, "§2, §4.1.4")],
   "BS-NBF-01": [rfc(7523, "§3 item 5"), rfc(7519, "§4.1.5")],
   "BS-IAT-01": [rfc(7523, "§3 item 6")],
-  "BS-JTI-01": [smart(`${ASYM} §Signature Verification`)],
+  // A server that promises replay protection cannot give it to an assertion without a jti.
+  "BS-JTI-01": [
+    smart(`${ASYM} §Signature Verification`),
+    rfc(7523, "§3 item 7", "SHALL", "replayProtection"),
+  ],
   "BS-JTI-02": [
     smart(`${ASYM} §Signature Verification`),
     rfc(7523, "§3 item 7", "SHALL", "replayProtection"),

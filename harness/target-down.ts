@@ -5,8 +5,8 @@
  *
  * The rule: when a request to one of the target's origins fails at the connection level (refused, reset,
  * closed before a complete response; not a timeout, a gateway status or an oversized body), the target is
- * probed again — a GET of its discovery URL (or of its token URL, when the request went to the token
- * endpoint's origin) — three times over about 1.5 s. An answer of any status means a one-off failure: the
+ * probed again — a GET of its discovery URL (or of its token URL or the config's protectedResource, when
+ * the request went to that origin) — three times over about 1.5 s. An answer of any status means a one-off failure: the
  * test ends broken as before. No answer at all means the target went down:
  * - the test that saw the failure first (across workers: the earliest failure recorded in the run's
  *   target-down folder, a request in flight preferred to one refused afterwards) fails at SHALL,
@@ -14,8 +14,8 @@
  *   were in flight at that moment (any of them may have been the cause);
  * - every other test, in flight or not yet started, is skipped as "not run" with that reason
  *   ({@link isNotRunMessage}; summary.json status "notRun"), so the run ends within seconds.
- * The record lives in a folder per target (by FHIR base URL) beside the run state, so in a detection run a
- * twin that goes down stops only the tests of its own worker.
+ * The record lives in a folder per target (by FHIR base URL, else token URL) beside the run state, so in
+ * a detection run a twin that goes down stops only the tests of its own worker.
  */
 import { createHash, randomUUID } from "node:crypto";
 import {
@@ -33,7 +33,7 @@ import { test as base, type TestInfo } from "@playwright/test";
 import * as allure from "allure-js-commons";
 import { Agent } from "undici";
 import { ConformanceViolation, FINDING_ANNOTATION, VERDICTS_ENV } from "./checks.ts";
-import type { TargetConfig } from "./config.ts";
+import { targetUrl, type TargetConfig } from "./config.ts";
 import { HarnessError } from "./errors.ts";
 import { HttpClient, targetDispatcher, type ConnectionFailure } from "./http.ts";
 import { curlComment, curlLine, decodedAssertion, Redactor } from "./redact.ts";
@@ -140,7 +140,7 @@ export class TargetWatch {
     private readonly tokenUrl: () => Promise<string>,
   ) {
     const state = process.env[RUN_STATE_ENV];
-    const key = createHash("sha256").update(config.fhirBaseUrl).digest("hex").slice(0, 16);
+    const key = createHash("sha256").update(targetUrl(config)).digest("hex").slice(0, 16);
     this.dir = state ? join(dirname(state), "target-down", key) : undefined;
   }
 
@@ -164,10 +164,14 @@ export class TargetWatch {
   /** The target URL to probe for a request to `url`, or undefined when it did not go to the target. */
   private async probeUrlFor(url: string): Promise<string | undefined> {
     const origin = new URL(url).origin;
-    const discovery = `${this.config.fhirBaseUrl}/.well-known/smart-configuration`;
-    if (origin === new URL(discovery).origin) return discovery;
+    const fhir = this.config.fhirBaseUrl;
+    const discovery = fhir === undefined ? undefined : `${fhir}/.well-known/smart-configuration`;
+    if (discovery && origin === new URL(discovery).origin) return discovery;
     const token = this.config.tokenEndpoint ?? (await this.tokenUrl().catch(() => undefined));
-    return token && new URL(token).origin === origin ? token : undefined;
+    if (token && new URL(token).origin === origin) return token;
+    // The config's protectedResource (oauth-jwt: perhaps the only resource server there is).
+    const resource = this.config.protectedResource?.url;
+    return resource && new URL(resource).origin === origin ? resource : undefined;
   }
 
   /** The HttpClient hook: returns for a one-off failure (the test ends broken), else throws. */
@@ -318,12 +322,13 @@ function renderFailure(failure: ConnectionFailure, seen: readonly string[]): str
 
 const watches = new Map<string, TargetWatch>();
 
-/** The watch of a worker's target (one per FHIR base URL and process). */
+/** The watch of a worker's target (one per target URL and process: FHIR base, else token endpoint or issuer). */
 export function watchOf(target: { readonly config: TargetConfig; tokenUrl(): Promise<string> }): TargetWatch {
-  let watch = watches.get(target.config.fhirBaseUrl);
+  const key = targetUrl(target.config);
+  let watch = watches.get(key);
   if (!watch) {
     watch = new TargetWatch(target.config, () => target.tokenUrl());
-    watches.set(target.config.fhirBaseUrl, watch);
+    watches.set(key, watch);
   }
   return watch;
 }

@@ -58,6 +58,18 @@ export interface FaultyTwin {
   close(): Promise<void>;
 }
 
+/** A protectedResource on the run's reference target, moved to the same path on the twin. */
+function onTwin(
+  resource: NonNullable<TargetConfig["protectedResource"]>,
+  config: TargetConfig,
+  twin: ReferenceServer,
+): NonNullable<TargetConfig["protectedResource"]> {
+  const from = config.fhirBaseUrl ?? config.tokenEndpoint;
+  if (from === undefined || new URL(resource.url).origin !== new URL(from).origin) return resource;
+  const url = new URL(resource.url);
+  return { ...resource, url: `${twin.origin}${url.pathname}${url.search}` };
+}
+
 /** Starts a twin of the run's embedded target with one seeded fault; the config and state point at it. */
 export async function startFaultyTwin(
   config: TargetConfig,
@@ -99,9 +111,13 @@ export async function startFaultyTwin(
     config: {
       ...config,
       name: `embedded reference target (faults: ${fault})`,
-      fhirBaseUrl: server.fhirBaseUrl,
+      // A run without a FHIR base (protectedResource only) keeps it so on the twin.
+      ...(config.fhirBaseUrl !== undefined ? { fhirBaseUrl: server.fhirBaseUrl } : {}),
       tokenEndpoint: server.tokenUrl,
       jwksUrlClient: { ...config.jwksUrlClient, jwksUrl },
+      ...(config.protectedResource
+        ? { protectedResource: onTwin(config.protectedResource, config, server) }
+        : {}),
     },
     state: { ...state, faults: [fault] },
     close: () => server.close(),

@@ -8,7 +8,7 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isFault, type Fault } from "../../fixtures/reference-server/options.ts";
-import { loadTargetConfig, type RawTargetConfig, type TargetConfig } from "../config.ts";
+import { loadTargetConfig, targetUrl, type RawTargetConfig, type TargetConfig } from "../config.ts";
 import { HarnessError } from "../errors.ts";
 import { HttpClient, targetDispatcher, type Exchange } from "../http.ts";
 import { jwksRoute, startJwksHost, type JwksHost } from "../jwks-host.ts";
@@ -68,7 +68,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     const probe = await probeTarget(config);
     const info: RunInfo = {
       name: config.name,
-      fhirBaseUrl: config.fhirBaseUrl,
+      ...(config.fhirBaseUrl !== undefined ? { fhirBaseUrl: config.fhirBaseUrl } : {}),
       embedded: state.embedded,
       faults: state.faults,
       ...(probe.clockSkewSeconds !== undefined ? { clockSkewSeconds: probe.clockSkewSeconds } : {}),
@@ -133,11 +133,13 @@ export function wrongBaseUrl(config: TargetConfig, ex: Exchange): string | undef
 async function probeTarget(config: TargetConfig): Promise<{ clockSkewSeconds?: number }> {
   const dispatcher = targetDispatcher(config);
   const http = new HttpClient({ timeoutMs: config.requestTimeoutMs, ...(dispatcher ? { dispatcher } : {}) });
-  const url = `${config.fhirBaseUrl}/.well-known/smart-configuration`;
+  // oauth-jwt without a FHIR server: any answer of the token endpoint (or issuer) shows it is reachable.
+  const fhir = config.fhirBaseUrl;
+  const url = fhir === undefined ? targetUrl(config) : `${fhir}/.well-known/smart-configuration`;
   try {
     const sent = Date.now();
     const ex = await http.get(url, { accept: "application/json" }, "reachability probe");
-    const wrong = wrongBaseUrl(config, ex);
+    const wrong = fhir === undefined ? undefined : wrongBaseUrl(config, ex);
     if (wrong) throw new HarnessError("ERR_HARNESS_CONFIG", wrong);
     const date = Date.parse(ex.response.headers.date ?? "");
     if (Number.isNaN(date)) return {};
@@ -233,6 +235,9 @@ async function embedded(dir: string, cleanups: (() => Promise<void>)[]): Promise
     ...(ssrfGuard ? { ssrfGuard } : {}),
   });
   cleanups.push(() => server.close());
+  // SMART_REFERENCE_PROTECTED_RESOURCE=<FHIR path>, under oauth-jwt: the config names no FHIR base, only the
+  // token endpoint and that path as its protectedResource (how a non-FHIR API is configured).
+  const resourcePath = process.env.SMART_REFERENCE_PROTECTED_RESOURCE;
 
   const config: RawTargetConfig = {
     name: [
@@ -240,7 +245,9 @@ async function embedded(dir: string, cleanups: (() => Promise<void>)[]): Promise
       ...(faults.length ? [`(faults: ${faults.join(", ")})`] : []),
       ...(ssrfGuard ? ["(SSRF guard: fetches no loopback URL)"] : []),
     ].join(" "),
-    fhirBaseUrl: server.fhirBaseUrl,
+    ...(resourcePath
+      ? { protectedResource: { url: `${server.fhirBaseUrl}/${resourcePath}` } }
+      : { fhirBaseUrl: server.fhirBaseUrl }),
     tokenEndpoint: server.tokenUrl,
     client: {
       clientId: EMBEDDED_CLIENT_ID,

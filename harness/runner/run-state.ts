@@ -41,7 +41,8 @@ export function readRunState(): RunState {
 /** The public part of the run (no paths, no secrets), for reporters that run after teardown. */
 export interface RunInfo {
   readonly name: string;
-  readonly fhirBaseUrl: string;
+  /** Absent when the config names none (oauth-jwt without a FHIR server). */
+  readonly fhirBaseUrl?: string;
   readonly embedded: boolean;
   readonly faults: readonly string[];
   /** The target's clock minus ours, from the Date header of the first response (seconds). */

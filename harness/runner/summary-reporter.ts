@@ -188,7 +188,7 @@ export default class SummaryReporter implements Reporter {
     const info = readRunInfo();
     const summary: Summary = {
       target: info?.name ?? process.env.SMART_TARGET ?? "unknown (the run did not start)",
-      ...(info ? { fhirBaseUrl: info.fhirBaseUrl } : {}),
+      ...(info?.fhirBaseUrl !== undefined ? { fhirBaseUrl: info.fhirBaseUrl } : {}),
       embedded: info?.embedded ?? false,
       faults: info?.faults ?? [],
       profile: activeProfile().name,

@@ -2,7 +2,6 @@ import {
   baselineAssertion,
   build,
   tokenIssuedChecks,
-  tokenRequestParams,
   covers,
   expectGrantable,
   describeResponse,
@@ -17,8 +16,10 @@ import {
 } from "../../harness/index.ts";
 
 async function fetchDiscovery(t: ConformanceContext, accept?: string): Promise<Exchange> {
+  const url = t.target.wellKnownUrl;
+  test.skip(url === undefined, "the config names no fhirBaseUrl: no SMART discovery document to judge");
   return t.http.get(
-    t.target.wellKnownUrl,
+    url as string,
     accept === undefined ? {} : { accept },
     `discovery (Accept: ${accept ?? "none"})`,
   );
@@ -122,9 +123,16 @@ test.describe("SMART configuration document", () => {
       );
       const client = await t.client();
       const assertion = build(
-        baselineAssertion({ clientId: client.clientId, tokenUrl: advertised as string, key: client.key() }),
+        baselineAssertion({
+          clientId: client.clientId,
+          tokenUrl: advertised as string,
+          key: client.key(),
+          // A server that requires another aud than its token URL (config assertion.aud) gets that one.
+          ...(t.config.assertion.aud === "token-endpoint" ? {} : { aud: client.aud }),
+          lifetimeSeconds: t.config.assertion.lifetimeSeconds,
+        }),
       );
-      const ex = await t.http.postForm(advertised as string, tokenRequestParams(assertion, client.scope), {
+      const ex = await t.http.postForm(advertised as string, client.tokenRequest(assertion), {
         label: "token request at the advertised token_endpoint",
       });
       await verify(tokenIssuedChecks(ex));

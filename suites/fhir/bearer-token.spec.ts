@@ -1,6 +1,6 @@
 import {
   spec,
-  handedOut,
+  handedOutBy,
   header,
   responseObject,
   served,
@@ -14,13 +14,17 @@ import {
 } from "../../harness/index.ts";
 
 /**
- * The protected request the client's own token may make: for a type the configured scope lets it search
+ * The protected request the client's own token may make: the config's protectedResource when it names one
+ * (any URL and method, judged by RFC 6750 alone); else, for a type the configured scope lets it search
  * (Patient when it may search any), the config's protectedRequests, else what the CapabilityStatement
  * offers (a search, else a Bulk Data kick-off).
  */
 async function ownRequest(t: ConformanceContext): Promise<ProtectedRequest> {
-  return t.ownProtectedRequest(searchableType(t.config.client.scope) ?? "Patient");
+  return t.bearerRequest(searchableType(t.config.client.scope) ?? "Patient");
 }
+
+/** Whether the request is the config's protectedResource, judged by RFC 6750 alone (no FHIR semantics). */
+const generic = (request: ProtectedRequest): boolean => request.kind === "resource";
 
 /** Sends it; a 404 ends the test broken (the route is not there: set protectedRequests), never failed. */
 async function send(
@@ -35,11 +39,17 @@ async function send(
 }
 
 function noData(ex: Exchange, request: ProtectedRequest): Check {
-  return {
-    rule: "SMART backend services §access FHIR API",
-    expectation: "no FHIR data returned",
-    evaluate: () => handedOut(ex, request.type),
-  };
+  return generic(request)
+    ? {
+        rule: "RFC 6750 §3",
+        expectation: `${request.what} not served`,
+        evaluate: () => handedOutBy(ex, request),
+      }
+    : {
+        rule: "SMART backend services §access FHIR API",
+        expectation: "no FHIR data returned",
+        evaluate: () => handedOutBy(ex, request),
+      };
 }
 
 function bearerChallenge(ex: Exchange, request: ProtectedRequest, status: number, error?: string): Check[] {
@@ -77,7 +87,7 @@ function bearerChallenge(ex: Exchange, request: ProtectedRequest, status: number
 
 function servedCheck(ex: Exchange, request: ProtectedRequest, expectation: string): Check {
   return {
-    rule: "SMART backend services §access FHIR API",
+    rule: generic(request) ? "RFC 6750 §2.1" : "SMART backend services §access FHIR API",
     expectation,
     evaluate: () => served(ex, request),
   };
@@ -89,6 +99,7 @@ function servedAs(request: ProtectedRequest): string {
     search: "HTTP 200 with a FHIR searchset Bundle",
     read: `HTTP 200 with the ${request.type}`,
     export: "HTTP 202 Accepted (the export kick-off)",
+    resource: `a 2xx answer to ${request.what}`,
   }[request.kind];
 }
 
@@ -100,18 +111,23 @@ test.describe("FHIR endpoint bearer token", () => {
     const ex = await send(t, request, `Bearer ${token}`, "with the token");
     await verify([
       servedCheck(ex, request, servedAs(request)),
-      {
-        rule: "FHIR R4 http §search",
-        expectation: "application/fhir+json or application/json",
-        evaluate: () => {
-          const type = header(ex, "content-type")?.split(";")[0]?.trim().toLowerCase();
-          // A kick-off may answer 202 with no body at all.
-          if (type === undefined && request.kind === "export") return undefined;
-          return type === "application/fhir+json" || type === "application/json"
-            ? undefined
-            : `got Content-Type ${type ?? "none"}`;
-        },
-      },
+      // What a protectedResource answers is its own business; RFC 6750 asks only that the token opens it.
+      ...(generic(request)
+        ? []
+        : [
+            {
+              rule: "FHIR R4 http §search",
+              expectation: "application/fhir+json or application/json",
+              evaluate: () => {
+                const type = header(ex, "content-type")?.split(";")[0]?.trim().toLowerCase();
+                // A kick-off may answer 202 with no body at all.
+                if (type === undefined && request.kind === "export") return undefined;
+                return type === "application/fhir+json" || type === "application/json"
+                  ? undefined
+                  : `got Content-Type ${type ?? "none"}`;
+              },
+            },
+          ]),
     ]);
   });
 

@@ -7,6 +7,7 @@ import {
   publicJwks,
   signedBy,
   spec,
+  templateKey,
   test,
   verify,
   withHeader,
@@ -23,8 +24,8 @@ async function attackerAssertion(
   client: Client,
 ): Promise<{ assertion: string; url: string; path: string; since: string }> {
   const { control } = t.jwks();
-  const genuine = client.key("ES384");
-  const { key: attacker } = await generateClientKey("ES384");
+  const genuine = client.key(templateKey(client.keys)?.alg);
+  const { key: attacker } = await generateClientKey(genuine.alg);
   const path = `/attacker/${freshJti()}.json`;
   await control.setRoute(
     path,
@@ -33,9 +34,9 @@ async function attackerAssertion(
   const url = `${control.origin}${path}`;
   const since = new Date().toISOString();
   const assertion = client.assertion(
-    "ES384",
+    genuine.alg,
     withHeader("jku", url),
-    signedBy(keySigner("ES384", attacker.privateKey)),
+    signedBy(keySigner(genuine.alg, attacker.privateKey)),
   );
   return { assertion, url, path, since };
 }

@@ -9,6 +9,7 @@ import {
   LATITUDE,
   notGrantableReason,
   oauthErrorChecks,
+  parseScopes,
   responseObject,
   scopeFor,
   searchableType,
@@ -71,13 +72,34 @@ function skipUnlessGrantable(client: Client, scope: string): void {
   test.skip(!expectGrantable(client.registration, scope), notGrantableReason(client.registration, scope));
 }
 
+/**
+ * Whether the client's scopes are SMART resource scopes (system/Patient.rs), which the SMART scope tests
+ * build on; a server with scope strings of its own (vendor:api/read) is judged by the RFC 6749 §3.3 tests.
+ */
+function smartScopes(client: Client): boolean {
+  return parseScopes(`${client.scope} ${client.registration.scope}`).some((s) => s.kind === "resource");
+}
+
+/** Skips a test that speaks SMART scope syntax when the configured scopes are not SMART scopes. */
+function skipUnlessSmartScopes(client: Client): void {
+  test.skip(
+    !smartScopes(client),
+    `the configured scopes ("${client.registration.scope}") are not SMART resource scopes: this test speaks SMART scope syntax`,
+  );
+}
+
 /** Passes when the request was refused with invalid_scope, or granted nothing beyond `limit`. */
-function refusedOrWithin(asked: Asked, limit: string, why: string): Check[] {
+function refusedOrWithin(
+  asked: Asked,
+  limit: string,
+  why: string,
+  rule = "SMART backend services §evaluate requested access",
+): Check[] {
   const { ex, granted } = asked;
   if (granted === undefined) return oauthErrorChecks(ex, { codes: ["invalid_scope"], rule: "RFC 6749 §5.2" });
   return [
     {
-      rule: "SMART backend services §evaluate requested access",
+      rule,
       expectation: `no grant beyond ${why} ("${limit}")`,
       evaluate: () => {
         const extra = beyond(granted, limit);
@@ -113,7 +135,8 @@ const PROBES_PER_TOKEN = 2;
  */
 async function whatTheTokenCanDo(t: ConformanceContext, client: Client, asked: Asked): Promise<Check[]> {
   const { token, granted } = asked;
-  if (token === undefined || granted === undefined) return [];
+  // Scope strings of the server's own (not SMART's) say nothing about FHIR types to probe.
+  if (token === undefined || granted === undefined || !smartScopes(client)) return [];
   const capabilities = await t.target.capabilities();
   const held = capabilities ? [...capabilities.types.keys()] : COMMON_TYPES;
   const checks: Check[] = [];
@@ -219,7 +242,11 @@ test.describe("Scopes: valid requests", () => {
 
   test("grants no more than was requested", spec(["BS-SCOPE-02"]), async ({ t }) => {
     const client = await t.client();
-    const scope = scopeFor(typeOf(client), "rs");
+    // SMART scopes: a read scope of one type; the server's own scope strings: the first one registered.
+    const smart = smartScopes(client);
+    const scope = smart
+      ? scopeFor(typeOf(client), "rs")
+      : (client.registration.scope.split(" ")[0] ?? client.scope);
     test.skip(
       covers(scope, grantLimit(client.registration)),
       "the client is pre-authorised for nothing beyond this request",
@@ -228,10 +255,106 @@ test.describe("Scopes: valid requests", () => {
     const asked = await ask(t, client, scope);
     await verify([
       ...tokenIssuedChecks(asked.ex),
-      ...refusedOrWithin(asked, scope, "the request"),
+      ...refusedOrWithin(asked, scope, "the request", smart ? undefined : "RFC 6749 §3.3"),
       ...(await whatTheTokenCanDo(t, client, asked)),
     ]);
   });
+});
+
+/**
+ * A scope the server knows but has not registered for the client: config client.unregisteredScope, else
+ * (SMART scopes) a system read scope of a common type outside the registration; skips when there is none.
+ */
+function unregisteredScope(t: ConformanceContext, client: Client): string {
+  test.skip(
+    client.registration.kind === "none",
+    "the server registers no scopes per client (config scopeRegistration none)",
+  );
+  const limit = grantLimit(client.registration);
+  const named = client.clientId === t.config.client.clientId ? t.config.client.unregisteredScope : undefined;
+  const derived = smartScopes(client)
+    ? COMMON_TYPES.map((type) => scopeFor(type, "rs")).find((s) => !covers(limit, s))
+    : undefined;
+  const scope = named ?? derived;
+  test.skip(
+    scope === undefined,
+    smartScopes(client)
+      ? "the registration covers every common resource type; set client.unregisteredScope in the config"
+      : "set client.unregisteredScope in the config to a scope string the server knows but has not registered for the client",
+  );
+  return scope as string;
+}
+
+/** A scope string no server defines (RFC 6749 §3.3 scope tokens are the server's own). */
+const UNKNOWN_SCOPE = "conformance-test:undefined-scope";
+
+test.describe("Scopes: the server's own scope strings (RFC 6749 §3.3)", () => {
+  test(
+    "grants nothing beyond the registration to a request that adds an unregistered scope",
+    spec(["BS-SCOPE-01"]),
+    async ({ t }) => {
+      const client = await t.client();
+      const extra = unregisteredScope(t, client);
+      const asked = await ask(t, client, `${client.registration.scope} ${extra}`);
+      await verify([
+        ...refusedOrWithin(asked, grantLimit(client.registration), "the registration", "RFC 6749 §3.3"),
+        ...(await whatTheTokenCanDo(t, client, asked)),
+      ]);
+    },
+  );
+
+  test(
+    "states the granted scope in the token response when it differs from the request",
+    spec(["BS-TRESP-06"]),
+    async ({ t }) => {
+      const client = await t.client();
+      const extra = unregisteredScope(t, client);
+      const requested = `${client.registration.scope} ${extra}`;
+      const ex = await t.requestToken(client, client.assertion(), requested);
+      const body = responseObject(ex);
+      const issued = ex.response.status === 200 && typeof body?.access_token === "string";
+      const scope = typeof body?.scope === "string" ? body.scope : undefined;
+      await verify([
+        {
+          rule: "RFC 6749 §5.1 (scope: REQUIRED if it differs from the scope requested)",
+          expectation: `a scope member stating the grant, as the request "${requested}" names a scope not registered`,
+          applies: {
+            // Granted as requested, an omitted scope means the request (§5.1): then nothing differs.
+            observed: issued && (scope === undefined || scope !== requested),
+            event: `no grant that differs from the request was made (${describeResponse(ex)})`,
+          },
+          evaluate: () => {
+            if (scope === undefined)
+              return "no scope member, although the grant cannot be the request (it names a scope not registered)";
+            return undefined;
+          },
+        },
+      ]);
+    },
+  );
+
+  test(
+    "answers a scope it does not define with invalid_scope or a grant without it",
+    spec(["BS-SCOPE-01", "BS-SCOPE-11"]),
+    async ({ t }) => {
+      const client = await t.client();
+      test.skip(
+        client.registration.scope.split(" ").includes(UNKNOWN_SCOPE),
+        `the client's registration names "${UNKNOWN_SCOPE}"`,
+      );
+      const asked = await ask(t, client, `${client.scope} ${UNKNOWN_SCOPE}`);
+      await verify([
+        ...refusedOrWithin(asked, grantLimit(client.registration), "the registration", "RFC 6749 §3.3"),
+        {
+          rule: "RFC 6749 §3.3 / §5.2 (an unknown scope is refused with invalid_scope or left out of the grant)",
+          expectation: `no grant of "${UNKNOWN_SCOPE}"`,
+          evaluate: () =>
+            asked.granted?.split(" ").includes(UNKNOWN_SCOPE) ? `granted ${shown(asked)}` : undefined,
+        },
+        ...(await whatTheTokenCanDo(t, client, asked)),
+      ]);
+    },
+  );
 });
 
 test.describe("Scopes: requests beyond what may be granted", () => {
@@ -240,6 +363,7 @@ test.describe("Scopes: requests beyond what may be granted", () => {
     spec(["BS-SCOPE-01", "BS-SCOPE-11"]),
     async ({ t }) => {
       const client = await t.client();
+      skipUnlessSmartScopes(client);
       test.skip(
         client.registration.kind === "none",
         "the server registers no scopes per client (config scopeRegistration none): any system read scope for a type it holds may be granted",

@@ -166,7 +166,7 @@ test.describe("Token endpoint robustness", () => {
     async ({ t }) => {
       const client = await t.client();
       const binary = Buffer.from([0x00, 0xff, 0xfe, 0x2e, 0x80, 0x2e, 0x01]).toString("latin1");
-      const ex = await t.postToken(tokenRequestParams(binary, client.scope), {
+      const ex = await t.postToken(client.tokenRequest(binary), {
         label: "token request with binary bytes as client_assertion",
       });
       await verify(

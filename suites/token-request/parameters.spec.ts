@@ -5,7 +5,6 @@ import {
   spec,
   test,
   tokenIssuedChecks,
-  tokenRequestParams,
   verify,
   withoutParam,
   withParam,
@@ -82,7 +81,7 @@ const refused: readonly Variation[] = [
     send: (t, p, c) =>
       post(
         t,
-        [...withoutParam(p, "client_assertion"), ["client_id", c.clientId]],
+        withParam(withoutParam(p, "client_assertion"), "client_id", c.clientId),
         "token request without client_assertion",
       ),
     codes: AUTH,
@@ -93,10 +92,11 @@ const refused: readonly Variation[] = [
     send: (t, p, c) =>
       post(
         t,
-        [
-          ...withoutParam(withoutParam(p, "client_assertion"), "client_assertion_type"),
-          ["client_id", c.clientId],
-        ],
+        withParam(
+          withoutParam(withoutParam(p, "client_assertion"), "client_assertion_type"),
+          "client_id",
+          c.clientId,
+        ),
         "token request without client authentication",
       ),
     codes: AUTH,
@@ -107,7 +107,7 @@ const refused: readonly Variation[] = [
     send: (t, p, c) =>
       post(
         t,
-        [...withParam(p, "client_assertion", ""), ["client_id", c.clientId]],
+        withParam(withParam(p, "client_assertion", ""), "client_id", c.clientId),
         "token request with client_assertion=",
       ),
     codes: AUTH,
@@ -152,7 +152,7 @@ const refused: readonly Variation[] = [
     send: (t, p) =>
       post(
         t,
-        [...p, ["client_id", t.config.jwksUrlClient?.clientId ?? "another-client"]],
+        withParam(p, "client_id", t.config.jwksUrlClient?.clientId ?? "another-client"),
         "token request with another client's client_id",
       ),
     // No token is the SHALL; the code is unsettled (catalog AMB-16), so invalid_request is a SHOULD finding.
@@ -165,7 +165,7 @@ test.describe("Token request parameters", () => {
   for (const v of refused) {
     test(v.title, spec(v.requirements), async ({ t }) => {
       const client = await t.client();
-      const ex = await v.send(t, tokenRequestParams(client.assertion(), client.scope), client);
+      const ex = await v.send(t, client.tokenRequest(client.assertion()), client);
       await verify(
         oauthErrorChecks(ex, {
           codes: v.codes,
@@ -182,7 +182,7 @@ test.describe("Token request parameters", () => {
     async ({ t }) => {
       const client = await t.client();
       const query = new URLSearchParams(
-        tokenRequestParams(client.assertion(), client.scope).map(([k, v]): [string, string] => [k, v]),
+        client.tokenRequest(client.assertion()).map(([k, v]): [string, string] => [k, v]),
       );
       const ex = await t.http.get(
         `${await t.tokenUrl()}?${query.toString()}`,
@@ -193,6 +193,35 @@ test.describe("Token request parameters", () => {
         {
           rule: "RFC 6749 §3.2",
           // 400 or 405 is the usual refusal; a 404 for GET on a POST-only route hands out no token either.
+          expectation: "a 4xx refusal (usually 400 or 405) and no access token",
+          evaluate: () =>
+            ex.response.status >= 400 &&
+            ex.response.status < 500 &&
+            typeof responseObject(ex)?.access_token !== "string"
+              ? undefined
+              : `got HTTP ${ex.response.status}`,
+        },
+      ]);
+    },
+  );
+
+  test(
+    "issues no token to a PUT carrying the request as a form body",
+    spec(["BS-TREQ-02"]),
+    async ({ t }) => {
+      const client = await t.client();
+      const ex = await t.http.send({
+        method: "PUT",
+        url: await t.tokenUrl(),
+        headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+        body: new URLSearchParams(
+          client.tokenRequest(client.assertion()).map(([k, v]): [string, string] => [k, v]),
+        ).toString(),
+        label: "token request as PUT",
+      });
+      await verify([
+        {
+          rule: "RFC 6749 §3.2",
           expectation: "a 4xx refusal (usually 400 or 405) and no access token",
           evaluate: () =>
             ex.response.status >= 400 &&
@@ -221,7 +250,7 @@ test.describe("Token request parameters", () => {
       title: "accepts a client_id parameter that names the assertion's own client",
       requirements: ["BS-TREQ-12"],
       level: "SHOULD",
-      vary: (p, c) => [...p, ["client_id", c.clientId]],
+      vary: (p, c) => withParam(p, "client_id", c.clientId),
     },
     {
       title: "accepts a form body whose Content-Type carries a charset",
@@ -234,7 +263,7 @@ test.describe("Token request parameters", () => {
   for (const v of accepted) {
     test(v.title, spec(v.requirements, v.level ? { level: v.level } : {}), async ({ t }) => {
       const client = await t.client();
-      const params = v.vary(tokenRequestParams(client.assertion(), client.scope), client);
+      const params = v.vary(client.tokenRequest(client.assertion()), client);
       const ex = await t.postToken(params, {
         label: v.title,
         ...(v.contentType ? { headers: { "content-type": v.contentType } } : {}),
@@ -252,7 +281,7 @@ test.describe("Token request parameters", () => {
       spec(["BS-TREQ-13"]),
       async ({ t }) => {
         const client = await t.client();
-        const ex = await t.postToken(vary(tokenRequestParams(client.assertion(), client.scope)), {
+        const ex = await t.postToken(vary(client.tokenRequest(client.assertion())), {
           label: `token request ${how}`,
         });
         const body = responseObject(ex);

@@ -46,6 +46,24 @@ const checks: readonly {
     }),
   },
   {
+    title: "issues an access_token made only of the characters RFC 6750 allows in an Authorization header",
+    requirements: ["BS-TRESP-02"],
+    check: (ex) => ({
+      rule: "RFC 6750 §2.1 (b64token; resource servers MUST take bearer tokens in the Authorization header)",
+      expectation:
+        'access_token matching b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="',
+      evaluate: () => {
+        const v = member(ex, "access_token");
+        if (typeof v !== "string") return `access_token is ${JSON.stringify(v) ?? "absent"}`;
+        if (/^[A-Za-z0-9\-._~+/]+=*$/.test(v)) return undefined;
+        const outside = new Set(v.replace(/=+$/, "").replace(/[A-Za-z0-9\-._~+/]/g, ""));
+        return outside.size > 0
+          ? `access_token holds ${[...outside].map((c) => JSON.stringify(c)).join(", ")}, outside b64token`
+          : `access_token is ${JSON.stringify(v)}`;
+      },
+    }),
+  },
+  {
     title: 'states token_type "bearer" (compared case-insensitively)',
     requirements: ["BS-TRESP-03"],
     check: (ex) => ({
@@ -68,6 +86,26 @@ const checks: readonly {
       evaluate: () => {
         const v = member(ex, "expires_in");
         return typeof v === "number" && v > 0 ? undefined : `expires_in is ${JSON.stringify(v) ?? "absent"}`;
+      },
+    }),
+  },
+  {
+    title: "states expires_in as a whole number of seconds",
+    requirements: ["BS-TRESP-04"],
+    level: "SHOULD",
+    check: (ex) => ({
+      rule: "RFC 6749 §5.1, Appendix A.14 (expires-in = 1*DIGIT)",
+      expectation: "expires_in, a whole number of seconds (no fraction)",
+      // RFC 6749 §5.1 makes expires_in RECOMMENDED: without it there is nothing to judge here.
+      applies: {
+        observed: member(ex, "expires_in") !== undefined,
+        event: "the token response states no expires_in",
+      },
+      evaluate: () => {
+        const v = member(ex, "expires_in");
+        // A string of digits is judged by "states expires_in as a positive JSON number", not here.
+        const whole = typeof v === "number" ? Number.isInteger(v) && v >= 0 : /^[0-9]+$/.test(String(v));
+        return whole ? undefined : `expires_in is ${JSON.stringify(v)}`;
       },
     }),
   },
@@ -110,6 +148,27 @@ const checks: readonly {
         return typeof v === "string"
           ? undefined
           : `scope is ${v === undefined ? "absent" : JSON.stringify(v)}`;
+      },
+    }),
+  },
+  {
+    title: "states scope as scope tokens separated by single spaces",
+    requirements: ["BS-TRESP-06"],
+    check: (ex) => ({
+      rule: "RFC 6749 §3.3, Appendix A.4 (scope = scope-token *( SP scope-token ), scope-token = 1*NQCHAR)",
+      expectation:
+        'scope of tokens of printable ASCII other than space, "\\" and \'"\', joined by single spaces',
+      // RFC 6749 §5.1 lets a grant equal to the request go unstated: then there is nothing to judge here.
+      applies: {
+        observed: member(ex, "scope") !== undefined,
+        event: "the token response states no scope",
+      },
+      evaluate: () => {
+        const v = member(ex, "scope");
+        if (typeof v !== "string") return `scope is ${JSON.stringify(v)}`;
+        return /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/.test(v)
+          ? undefined
+          : `scope is ${JSON.stringify(v)}`;
       },
     }),
   },
