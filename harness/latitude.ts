@@ -69,7 +69,12 @@ export const LATITUDE = {
     codes: ["invalid_client", "invalid_request"],
     reference: "invalid_client",
     alternate: "invalid_request",
-    tests: ["refuses a client_id parameter that names a different client than the assertion"],
+    tests: [
+      "refuses a client_id parameter that names a different client than the assertion",
+      // When the server's clients send client_id (config assertion.clientIdParameter):
+      "rejects an assertion without sub",
+      "rejects an assertion whose sub is a one-element array holding the client_id",
+    ],
   },
   "client-auth-status": {
     question: "Does a client-authentication failure get HTTP 400 or 401?",

@@ -62,6 +62,8 @@ test("the suite's verdicts on oidc-provider are the expected ones, each deviatio
       JSON.stringify({
         name: "oidc-provider",
         fhirBaseUrl: target.fhirBaseUrl,
+        // The provider is mounted at /oauth, its issuer: the RFC 8414 / OpenID metadata tests read it there.
+        issuer: `${target.origin}/oauth`,
         client: {
           clientId: "oidc-inline-client",
           privateJwksPath: inline.path,

@@ -2,6 +2,8 @@ import {
   clientAuthFailureChecks,
   freshJti,
   keySigner,
+  LATITUDE,
+  oauthErrorChecks,
   signedBy,
   spec,
   test,
@@ -18,13 +20,17 @@ const unregistered = `unregistered-${freshJti()}`;
 /**
  * `clientId`: the client_id form parameter sent with the assertion when the server's clients send one
  * (config assertion.clientIdParameter): the assertion's sub, as RFC 7523 §3 item 2 makes the sub the
- * client_id, so that a mismatch between the two is never what the server refuses.
+ * client_id, so that a mismatch between the two is never what the server refuses. `subMismatch`: the
+ * assertion's sub cannot equal a client_id string (absent, an array), so a server that compares the two
+ * first may refuse the request for that mismatch, with either code the specs allow there (latitude
+ * client-id-mismatch, catalog AMB-16).
  */
 const variations: readonly {
   title: string;
   requirement: RequirementId;
   mutation: Mutation;
   clientId?: string;
+  subMismatch?: true;
 }[] = [
   {
     title: "rejects an assertion from an unregistered client",
@@ -45,12 +51,18 @@ const variations: readonly {
     requirement: "BS-ISS-01",
     mutation: (d) => withClaim("iss", [d.claims.iss])(d),
   },
-  { title: "rejects an assertion without sub", requirement: "BS-SUB-01", mutation: withoutClaim("sub") },
+  {
+    title: "rejects an assertion without sub",
+    requirement: "BS-SUB-01",
+    mutation: withoutClaim("sub"),
+    subMismatch: true,
+  },
   {
     // RFC 7519 §4.1.2: sub is a StringOrURI as well.
     title: "rejects an assertion whose sub is a one-element array holding the client_id",
     requirement: "BS-SUB-01",
     mutation: (d) => withClaim("sub", [d.claims.sub])(d),
+    subMismatch: true,
   },
   {
     title: "rejects an assertion whose sub differs from iss",
@@ -65,11 +77,19 @@ test.describe("Client assertion iss and sub", () => {
     test(v.title, spec([v.requirement, "BS-ERR-03"]), async ({ t }) => {
       const client = await t.client();
       const params = client.tokenRequest(client.assertion(undefined, v.mutation));
-      const sent = v.clientId && params.some(([k]) => k === "client_id");
-      const ex = await t.postToken(sent ? withParam(params, "client_id", v.clientId ?? "") : params, {
-        label: "token request",
-      });
-      await verify(clientAuthFailureChecks(ex));
+      const clientIdSent = params.some(([k]) => k === "client_id");
+      const ex = await t.postToken(
+        clientIdSent && v.clientId ? withParam(params, "client_id", v.clientId) : params,
+        { label: "token request" },
+      );
+      await verify(
+        clientIdSent && v.subMismatch
+          ? oauthErrorChecks(ex, {
+              codes: LATITUDE["client-id-mismatch"].codes,
+              rule: "RFC 7523 §3.2 (RFC 7521 §4.2 when client_id and sub disagree)",
+            })
+          : clientAuthFailureChecks(ex),
+      );
     });
   }
 
