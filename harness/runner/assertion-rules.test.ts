@@ -78,7 +78,7 @@ test("under oauth-jwt the suite follows the server's own assertion rules and sco
             unregisteredScope: "vendor:api/admin",
           },
           assertion: stated
-            ? { aud: "issuer", clientIdParameter: true, lifetimeSeconds: 60 }
+            ? { aud: "issuer", clientIdParameter: true, lifetimeSeconds: 60, replayProtection: true }
             : { clientIdParameter: true },
         }),
       );

@@ -32,7 +32,7 @@ const CHROMIUM_ARGS = [
 ];
 /** Two aud tests that fail under skip-aud-check, one that still passes, and two discovery tests. */
 const GREP =
-  "aud is not a URL|assertion without aud|accepts aud as an array|names an absolute token_endpoint|lists client_credentials";
+  "aud is not a URL|assertion without aud|accepts aud as an array|names an absolute token_endpoint|lists client_credentials in grant";
 const FAILING = [
   "rejects a client assertion whose aud is not a URL",
   "rejects a client assertion without aud",

@@ -21,11 +21,11 @@ const GREP =
 const only = (titles: readonly string[]): string =>
   titles.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
 
-const PAYLOAD = (name: string) => `rejects a ${name} assertion whose payload was changed after signing`;
-const BIT_FLIPPED = (name: string) => `rejects a ${name} assertion with one signature bit flipped`;
+const PAYLOAD = (name: string) => `rejects an ${name} assertion whose payload was changed after signing`;
+const BIT_FLIPPED = (name: string) => `rejects an ${name} assertion with one signature bit flipped`;
 const FOREIGN_KEY = (name: string) =>
-  `rejects a ${name} assertion signed by an unregistered key under a registered kid`;
-const EMPTY = (name: string) => `rejects a ${name} assertion whose signature segment is empty`;
+  `rejects an ${name} assertion signed by an unregistered key under a registered kid`;
+const EMPTY = (name: string) => `rejects an ${name} assertion whose signature segment is empty`;
 const SIGNATURE = (name: string) => [PAYLOAD, BIT_FLIPPED, FOREIGN_KEY, EMPTY].map((f) => f(name));
 const DER = "rejects an ECDSA signature in ASN.1 DER instead of R||S";
 const MISMATCH = [
