@@ -31,7 +31,13 @@ interface ListedSuite {
 /** The conformance tests as Playwright lists them under `profile`, with their spec() annotations. */
 export async function listTests(profile: ProfileName): Promise<ListedTest[]> {
   const child = spawn(resolve("node_modules", ".bin", "playwright"), ["test", "--list", "--reporter=json"], {
-    env: { ...process.env, [PROFILE_ENV]: profile },
+    // The JSON goes to stdout: a JSON output file set for an enclosing run (npm test) would take it away.
+    env: {
+      ...Object.fromEntries(
+        Object.entries(process.env).filter(([k]) => !k.startsWith("PLAYWRIGHT_JSON_OUTPUT")),
+      ),
+      [PROFILE_ENV]: profile,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
