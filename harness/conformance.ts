@@ -449,6 +449,24 @@ export class ConformanceContext {
     return this.http.postForm(await this.tokenUrl(), params, options);
   }
 
+  /**
+   * A valid token request sent to `url` instead of the configured token endpoint, its assertion addressed
+   * to `url` (or to the aud the server requires, config assertion.aud): does an advertised endpoint work?
+   */
+  async requestTokenAt(url: string, label: string): Promise<Exchange> {
+    const client = await this.client();
+    const assertion = build(
+      baselineAssertion({
+        clientId: client.clientId,
+        tokenUrl: url,
+        key: client.key(),
+        ...(this.config.assertion.aud === "token-endpoint" ? {} : { aud: client.aud }),
+        lifetimeSeconds: this.config.assertion.lifetimeSeconds,
+      }),
+    );
+    return this.http.postForm(url, client.tokenRequest(assertion), { label });
+  }
+
   /** A standard token request with the given assertion and (default: the client's) scope. */
   async requestToken(client: Client, assertion: string, scope = client.scope): Promise<Exchange> {
     return this.postToken(client.tokenRequest(assertion, scope), { label: "token request" });

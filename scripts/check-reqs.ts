@@ -4,48 +4,23 @@
  * server-side SHALL has neither a test nor a written reason, or when a reason is stale. Writes the coverage
  * table to reports/requirements-coverage.md.
  */
-import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { listTests } from "../harness/profile-table.ts";
+import { DEFAULT_PROFILE } from "../harness/profiles.ts";
 import { UNTESTED_REASONS } from "../harness/requirement-reasons.ts";
 import { isRequirementId, requirements, type RequirementId } from "../harness/requirements.ts";
 
-interface ListedSuite {
-  specs?: {
-    title: string;
-    file: string;
-    tests: { annotations: { type: string; description?: string }[] }[];
-  }[];
-  suites?: ListedSuite[];
-}
-
-const list = spawnSync(resolve("node_modules", ".bin", "playwright"), ["test", "--list", "--reporter=json"], {
-  encoding: "utf8",
-  maxBuffer: 64 * 1024 * 1024,
-});
-if (list.status !== 0) {
-  console.error(list.stderr || list.stdout);
-  process.exit(1);
-}
-const report = JSON.parse(list.stdout) as { suites: ListedSuite[] };
-
 const testsOf = new Map<RequirementId, string[]>();
 const problems: string[] = [];
-const walk = (suite: ListedSuite): void => {
-  for (const spec of suite.specs ?? []) {
-    const ids = spec.tests.flatMap((t) =>
-      t.annotations.filter((a) => a.type === "requirement").map((a) => a.description ?? ""),
-    );
-    if (ids.length === 0) problems.push(`${spec.file}: "${spec.title}" declares no requirement`);
-    for (const id of ids) {
-      if (!isRequirementId(id))
-        problems.push(`${spec.file}: "${spec.title}" names unknown requirement ${id}`);
-      else testsOf.set(id, [...(testsOf.get(id) ?? []), spec.title]);
-    }
+for (const listed of await listTests(DEFAULT_PROFILE)) {
+  if (listed.ids.length === 0) problems.push(`${listed.file}: "${listed.title}" declares no requirement`);
+  for (const id of listed.ids) {
+    if (!isRequirementId(id))
+      problems.push(`${listed.file}: "${listed.title}" names unknown requirement ${id}`);
+    else testsOf.set(id, [...(testsOf.get(id) ?? []), listed.title]);
   }
-  for (const child of suite.suites ?? []) walk(child);
-};
-for (const suite of report.suites) walk(suite);
+}
 
 const serverSide = (actor: string) => actor === "AS" || actor === "RS" || actor === "SRV";
 for (const r of Object.values(requirements)) {

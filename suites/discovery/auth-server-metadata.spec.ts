@@ -5,8 +5,6 @@
  * skipped as not observed.
  */
 import {
-  baselineAssertion,
-  build,
   describeResponse,
   mediaType,
   metadataUrls,
@@ -162,20 +160,10 @@ test.describe("Authorization server metadata (RFC 8414)", () => {
         typeof advertised !== "string" || !URL.canParse(advertised),
         "the metadata names no absolute token_endpoint (see its own test)",
       );
-      const client = await t.client();
-      const assertion = build(
-        baselineAssertion({
-          clientId: client.clientId,
-          tokenUrl: advertised as string,
-          key: client.key(),
-          // A server that requires another aud than its token URL (config assertion.aud) gets that one.
-          ...(t.config.assertion.aud === "token-endpoint" ? {} : { aud: client.aud }),
-          lifetimeSeconds: t.config.assertion.lifetimeSeconds,
-        }),
+      const ex = await t.requestTokenAt(
+        advertised as string,
+        "token request at the token_endpoint of the metadata",
       );
-      const ex = await t.http.postForm(advertised as string, client.tokenRequest(assertion), {
-        label: "token request at the token_endpoint of the metadata",
-      });
       await verify(tokenIssuedChecks(ex));
     },
   );

@@ -1,6 +1,4 @@
 import {
-  baselineAssertion,
-  build,
   tokenIssuedChecks,
   covers,
   expectGrantable,
@@ -121,20 +119,10 @@ test.describe("SMART configuration document", () => {
         typeof advertised !== "string" || !URL.canParse(advertised),
         "the discovery document names no absolute token_endpoint (see its own test)",
       );
-      const client = await t.client();
-      const assertion = build(
-        baselineAssertion({
-          clientId: client.clientId,
-          tokenUrl: advertised as string,
-          key: client.key(),
-          // A server that requires another aud than its token URL (config assertion.aud) gets that one.
-          ...(t.config.assertion.aud === "token-endpoint" ? {} : { aud: client.aud }),
-          lifetimeSeconds: t.config.assertion.lifetimeSeconds,
-        }),
+      const ex = await t.requestTokenAt(
+        advertised as string,
+        "token request at the advertised token_endpoint",
       );
-      const ex = await t.http.postForm(advertised as string, client.tokenRequest(assertion), {
-        label: "token request at the advertised token_endpoint",
-      });
       await verify(tokenIssuedChecks(ex));
     },
   );

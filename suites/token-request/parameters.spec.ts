@@ -161,6 +161,21 @@ const refused: readonly Variation[] = [
   },
 ];
 
+/** RFC 6749 §3.2: a token request by another method than POST is refused and issues no token. */
+function notPostRefused(ex: Exchange): Check {
+  return {
+    rule: "RFC 6749 §3.2",
+    // 400 or 405 is the usual refusal; a 404 for a method a POST-only route lacks hands out no token either.
+    expectation: "a 4xx refusal (usually 400 or 405) and no access token",
+    evaluate: () =>
+      ex.response.status >= 400 &&
+      ex.response.status < 500 &&
+      typeof responseObject(ex)?.access_token !== "string"
+        ? undefined
+        : `got HTTP ${ex.response.status}`,
+  };
+}
+
 test.describe("Token request parameters", () => {
   for (const v of refused) {
     test(v.title, spec(v.requirements), async ({ t }) => {
@@ -189,19 +204,7 @@ test.describe("Token request parameters", () => {
         { accept: "application/json" },
         "token request as GET",
       );
-      await verify([
-        {
-          rule: "RFC 6749 §3.2",
-          // 400 or 405 is the usual refusal; a 404 for GET on a POST-only route hands out no token either.
-          expectation: "a 4xx refusal (usually 400 or 405) and no access token",
-          evaluate: () =>
-            ex.response.status >= 400 &&
-            ex.response.status < 500 &&
-            typeof responseObject(ex)?.access_token !== "string"
-              ? undefined
-              : `got HTTP ${ex.response.status}`,
-        },
-      ]);
+      await verify([notPostRefused(ex)]);
     },
   );
 
@@ -219,18 +222,7 @@ test.describe("Token request parameters", () => {
         ).toString(),
         label: "token request as PUT",
       });
-      await verify([
-        {
-          rule: "RFC 6749 §3.2",
-          expectation: "a 4xx refusal (usually 400 or 405) and no access token",
-          evaluate: () =>
-            ex.response.status >= 400 &&
-            ex.response.status < 500 &&
-            typeof responseObject(ex)?.access_token !== "string"
-              ? undefined
-              : `got HTTP ${ex.response.status}`,
-        },
-      ]);
+      await verify([notPostRefused(ex)]);
     },
   );
 
