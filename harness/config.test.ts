@@ -155,6 +155,7 @@ test("the assertion rules default to SMART's; what the config states is kept, an
     aud: "token-endpoint",
     clientIdParameter: false,
     lifetimeSeconds: 240,
+    maxLifetimeSeconds: 300,
     replayProtection: true,
     stated: [],
   });
@@ -163,14 +164,21 @@ test("the assertion rules default to SMART's; what the config states is kept, an
     ...valid,
     issuer: "https://as.example",
     client: { ...valid.client, unregisteredScope: "system/Group.rs" },
-    assertion: { aud: "issuer", clientIdParameter: true, lifetimeSeconds: 60, replayProtection: false },
+    assertion: {
+      aud: "issuer",
+      clientIdParameter: true,
+      lifetimeSeconds: 60,
+      maxLifetimeSeconds: 90,
+      replayProtection: false,
+    },
   })) as Loaded;
   expect(stated.assertion).toEqual({
     aud: "issuer",
     clientIdParameter: true,
     lifetimeSeconds: 60,
+    maxLifetimeSeconds: 90,
     replayProtection: false,
-    stated: ["aud", "clientIdParameter", "lifetimeSeconds", "replayProtection"],
+    stated: ["aud", "clientIdParameter", "lifetimeSeconds", "maxLifetimeSeconds", "replayProtection"],
   });
   expect(stated.client.unregisteredScope).toBe("system/Group.rs");
   // An exact aud, and "issuer" with only a tokenEndpoint (its metadata names the issuer).
@@ -408,6 +416,12 @@ const broken: readonly { title: string; config: unknown; message: RegExp }[] = [
     title: "an assertion.lifetimeSeconds over an hour",
     config: { ...valid, assertion: { lifetimeSeconds: 3601 } },
     message: /assertion\.lifetimeSeconds: must be <= 3600/,
+  },
+  {
+    title: "an assertion.maxLifetimeSeconds shorter than the default lifetime of the suite's assertions",
+    config: { ...valid, assertion: { maxLifetimeSeconds: 60 } },
+    message:
+      /assertion\.maxLifetimeSeconds: 60 is shorter than .*240 by default.*set assertion\.lifetimeSeconds to at most 60/,
   },
   {
     title: "a fractional assertion.lifetimeSeconds",

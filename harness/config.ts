@@ -43,6 +43,7 @@ export interface RawTargetConfig {
     aud?: string;
     clientIdParameter?: boolean;
     lifetimeSeconds?: number;
+    maxLifetimeSeconds?: number;
     replayProtection?: boolean;
   };
   protectedRequests?: ProtectedRequestsConfig;
@@ -52,6 +53,9 @@ export interface RawTargetConfig {
   proxy?: string;
   runTimeoutSeconds?: number;
 }
+
+/** SMART's limit on a client assertion's lifetime: exp at most five minutes ahead. */
+export const SMART_MAX_LIFETIME_SECONDS = 300;
 
 export const DEFAULT_RUN_TIMEOUT_SECONDS = 1800;
 
@@ -69,10 +73,17 @@ export interface AssertionRules {
   readonly clientIdParameter: boolean;
   /** exp − now of the suite's valid assertions (default {@link BASELINE_LIFETIME_SECONDS}). */
   readonly lifetimeSeconds: number;
+  /**
+   * The longest assertion lifetime (exp − now) the server accepts, its own limit (RFC 7523 §3 item 4 lets a
+   * server refuse an exp unreasonably far ahead). Default 300: SMART's five minutes.
+   */
+  readonly maxLifetimeSeconds: number;
   /** The server promises jti replay protection (default true; RFC 7523 §3 item 7 makes it a MAY). */
   readonly replayProtection: boolean;
   /** The fields the config states, as opposed to defaults (a stated rule is judged under oauth-jwt too). */
-  readonly stated: readonly ("aud" | "clientIdParameter" | "lifetimeSeconds" | "replayProtection")[];
+  readonly stated: readonly (
+    "aud" | "clientIdParameter" | "lifetimeSeconds" | "maxLifetimeSeconds" | "replayProtection"
+  )[];
 }
 
 /**
@@ -277,6 +288,12 @@ async function readCa(path: string): Promise<string> {
  */
 function assertionRules(raw: RawTargetConfig): AssertionRules {
   const given = raw.assertion ?? {};
+  const lifetime = given.lifetimeSeconds ?? BASELINE_LIFETIME_SECONDS;
+  if (given.maxLifetimeSeconds !== undefined && lifetime > given.maxLifetimeSeconds)
+    throw new HarnessError(
+      "ERR_HARNESS_CONFIG",
+      `assertion.maxLifetimeSeconds: ${given.maxLifetimeSeconds} is shorter than the lifetime of the suite's valid assertions (assertion.lifetimeSeconds, ${lifetime}${given.lifetimeSeconds === undefined ? " by default" : ""}): set assertion.lifetimeSeconds to at most ${given.maxLifetimeSeconds}`,
+    );
   if (given.aud === "issuer" && !raw.issuer && !raw.tokenEndpoint)
     throw new HarnessError(
       "ERR_HARNESS_CONFIG",
@@ -285,11 +302,12 @@ function assertionRules(raw: RawTargetConfig): AssertionRules {
   return {
     aud: given.aud ?? "token-endpoint",
     clientIdParameter: given.clientIdParameter ?? false,
-    lifetimeSeconds: given.lifetimeSeconds ?? BASELINE_LIFETIME_SECONDS,
+    lifetimeSeconds: lifetime,
+    maxLifetimeSeconds: given.maxLifetimeSeconds ?? SMART_MAX_LIFETIME_SECONDS,
     replayProtection: given.replayProtection ?? true,
-    stated: (["aud", "clientIdParameter", "lifetimeSeconds", "replayProtection"] as const).filter(
-      (field) => given[field] !== undefined,
-    ),
+    stated: (
+      ["aud", "clientIdParameter", "lifetimeSeconds", "maxLifetimeSeconds", "replayProtection"] as const
+    ).filter((field) => given[field] !== undefined),
   };
 }
 

@@ -737,6 +737,8 @@ function serverStatements(config: TargetConfig): ServerStatements {
     replayProtection: activeProfile().profile.genericOnly
       ? assertion.stated.includes("replayProtection") && assertion.replayProtection
       : true,
+    // SMART sets the five-minute limit; outside SMART the server's own limit, when the config states it.
+    maxLifetime: activeProfile().profile.genericOnly ? assertion.stated.includes("maxLifetimeSeconds") : true,
     protectedResource: config.protectedResource !== undefined,
   };
 }

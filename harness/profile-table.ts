@@ -77,6 +77,8 @@ function condition(ids: readonly string[]): string {
     return " (with `protectedResource`)";
   if (requirements[primary].bases.some((b) => b.when === "replayProtection"))
     return " (with `assertion.replayProtection: true`)";
+  if (requirements[primary].bases.some((b) => b.when === "maxLifetime"))
+    return " (with `assertion.maxLifetimeSeconds`)";
   return "";
 }
 

@@ -178,11 +178,14 @@ test("oauth-jwt classifies by the rule a test judges: its RFC basis, level and c
     expect(profileLevel(["BS-SIG-01", "BS-ERR-03"], "SHALL")).toBe("SHALL");
     expect(judgedBy(["BS-SIG-01", "BS-ERR-03"])).toBe("RFC 7523 §3 item 9 (BS-SIG-01)");
     // Replay protection is the server's promise (RFC 7523 §3 item 7, MAY); bearer tests need a resource.
-    const none = { replayProtection: false, protectedResource: false };
+    const none = { replayProtection: false, maxLifetime: false, protectedResource: false };
     expect(profileConfigSkip(["BS-JTI-02", "BS-ERR-03"], none)).toMatch(
       /RFC 7523 §3 item 7 .*replayProtection/,
     );
     expect(profileConfigSkip(["BS-JTI-02"], { ...none, replayProtection: true })).toBeUndefined();
+    // So is a limit on the assertion lifetime (RFC 7523 §3 item 4, MAY).
+    expect(profileConfigSkip(["BS-EXP-03", "BS-TREQ-01"], none)).toMatch(/maxLifetimeSeconds/);
+    expect(profileConfigSkip(["BS-EXP-03"], { ...none, maxLifetime: true })).toBeUndefined();
     expect(profileConfigSkip(["BS-RS-01"], none)).toMatch(/no protectedResource in the config/);
     expect(profileConfigSkip(["BS-RS-01"], { ...none, protectedResource: true })).toBeUndefined();
     process.env.SMART_PROFILE = "smart-v2";

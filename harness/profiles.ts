@@ -163,6 +163,8 @@ export function profileSkip(ids: readonly RequirementId[], smartOnly?: string): 
 export interface ServerStatements {
   /** The server promises jti replay protection (config assertion.replayProtection). */
   readonly replayProtection: boolean;
+  /** The server states its longest accepted assertion lifetime (config assertion.maxLifetimeSeconds). */
+  readonly maxLifetime: boolean;
   /** The config names a protected resource to present tokens to (oauth-jwt does not assume a FHIR one). */
   readonly protectedResource: boolean;
 }
@@ -170,6 +172,8 @@ export interface ServerStatements {
 const CONDITION_REASON: Record<BasisCondition, string> = {
   replayProtection:
     "leaves jti replay protection to the server (MAY); set assertion.replayProtection: true in the config when the server promises it",
+  maxLifetime:
+    "lets the server refuse an exp unreasonably far in the future (MAY); set assertion.maxLifetimeSeconds in the config to the server's own limit",
 };
 
 /** Why the active profile skips a test naming `ids` given what the config states, or undefined. */

@@ -17,9 +17,11 @@ export type RfcNumber =
 
 /**
  * A condition under which a basis binds the server: RFC 7523 §3 item 7 leaves `jti` replay protection to
- * the server (MAY); a server that promises it (config `assertion.replayProtection`) is held to it.
+ * the server (MAY); a server that promises it (config `assertion.replayProtection`) is held to it. RFC 7523
+ * §3 item 4 lets a server refuse an exp unreasonably far ahead (MAY); a server that states its limit
+ * (config `assertion.maxLifetimeSeconds`) is held to it, both ways.
  */
-export type BasisCondition = "replayProtection";
+export type BasisCondition = "replayProtection" | "maxLifetime";
 
 export interface Basis {
   readonly spec: SmartSpec | `RFC ${RfcNumber}`;
@@ -98,7 +100,7 @@ export const BASES: Readonly<Record<RequirementId, readonly Basis[]>> = {
   // Assertion header and claims
   "BS-JWTH-01": [smart(`${ASYM} §Signature Verification`)],
   "BS-JWTH-02": [smart(`${ASYM} §Request`), rfc(8725, "§3.11", "INFO")],
-  "BS-JWTH-03": [rfc(7519, "§7.2"), rfc(7523, "§3 item 8")],
+  "BS-JWTH-03": [rfc(7519, "§7.2"), rfc(7523, "§3 item 10")],
   "BS-JWTH-04": [rfc(7515, "§4.1.11"), rfc(7523, "§3 item 10")],
   "BS-JWTH-05": [rfc(7519, "§4"), rfc(7515, "§4")],
   "BS-ISS-01": [rfc(7523, "§3 item 1, §3.2"), smart(`${ASYM} §Signature Verification`)],
@@ -108,11 +110,14 @@ export const BASES: Readonly<Record<RequirementId, readonly Basis[]>> = {
   "BS-AUD-02": [rfc(7523, "§3 item 3", "INFO"), rfc(7519, "§4.1.3", "INFO")],
   "BS-EXP-01": [rfc(7523, "§3 item 4"), smart(`${ASYM} §Request`)],
   "BS-EXP-02": [rfc(7523, "§3 item 4"), rfc(7519, "§4.1.4")],
-  // RFC 7523 §3 item 4 lets a server refuse an exp unreasonably far ahead; SMART sets the limit (5 minutes).
-  "BS-EXP-03": [smart(`${ASYM} §Request`)],
+  // RFC 7523 §3 item 4 lets a server refuse an exp unreasonably far ahead; SMART sets the limit (5 minutes),
+  // a server outside SMART its own (config assertion.maxLifetimeSeconds).
+  "BS-EXP-03": [smart(`${ASYM} §Request`), rfc(7523, "§3 item 4", "SHALL", "maxLifetime")],
   "BS-EXP-04": [rfc(7519, "§2, §4.1.4")],
-  "BS-NBF-01": [rfc(7523, "§3 item 5"), rfc(7519, "§4.1.5")],
+  // §4.1.5: nbf's value MUST be a number; RFC 7523 §3 item 10 has the server reject a JWT that breaks RFC 7519.
+  "BS-NBF-01": [rfc(7523, "§3 item 5, item 10"), rfc(7519, "§4.1.5")],
   "BS-IAT-01": [rfc(7523, "§3 item 6")],
+  "BS-IAT-02": [rfc(7519, "§4.1.6"), rfc(7523, "§3 item 10")],
   // A server that promises replay protection cannot give it to an assertion without a jti.
   "BS-JTI-01": [
     smart(`${ASYM} §Signature Verification`),
@@ -148,13 +153,16 @@ export const BASES: Readonly<Record<RequirementId, readonly Basis[]>> = {
   "BS-KEY-02": [smart(`${ASYM} §Signature Verification`)],
   "BS-KEY-03": [rfc(7523, "§3 item 9"), smart(`${ASYM} §Signature Verification`)],
   "BS-JKU-01": [smart(`${ASYM} §Signature Verification`)],
-  "BS-JKU-02": [smart(`${ASYM} §Signature Verification`)],
+  // Blindly following a jku invites SSRF; RFC 8725 §3.10 says to match it against an allow-list.
+  "BS-JKU-02": [smart(`${ASYM} §Signature Verification`), rfc(8725, "§3.10", "SHOULD")],
   "BS-JKU-03": [smart(`${ASYM} §Signature Verification`)],
   "BS-JKU-04": [smart(`${ASYM} §Signature Verification`)],
   "BS-JWKS-01": [smart(`${ASYM} §Signature Verification`)],
   "BS-JWKS-02": [smart(`${ASYM} §Response`)],
   "BS-JWKS-03": [smart(`${ASYM} §Response`)],
-  "BS-JWKS-04": [smart(`${ASYM} §Response`)],
+  // A server whose JWK Set fetch fails has no key to verify the signature with: RFC 7523 §3 item 9 leaves
+  // it nothing but refusal.
+  "BS-JWKS-04": [smart(`${ASYM} §Response`), rfc(7523, "§3 item 9")],
   "BS-ROT-01": [smart(`${ASYM} §Registering a client`)],
   "BS-ROT-02": [smart(`${ASYM} §Registering a client`)],
   // Scopes: the server's policy decides what is granted (RFC 6749 §3.3); the syntax is SMART's.

@@ -213,6 +213,12 @@ const rows = {
   "BS-EXP-04": ["SHOULD", "AS", "exp must be a JSON number", rfc(7519, "4.1.4")],
   "BS-NBF-01": ["SHALL", "AS", "An assertion not valid before a future time is refused", rfc(7523, "3")],
   "BS-IAT-01": ["MAY", "AS", "iat is optional; implausible iat may be refused", rfc(7523, "3")],
+  "BS-IAT-02": [
+    "SHALL",
+    "AS",
+    "An assertion whose iat is not a JSON number (a NumericDate) is refused",
+    rfc(7519, "4.1.6"),
+  ],
   "BS-JTI-01": ["SHALL", "AS", "An assertion without jti is refused", page.ASYM],
   "BS-JTI-02": ["SHALL", "AS", "A replayed assertion is refused", page.ASYM],
   "BS-JTI-03": ["SHALL", "AS", "A reused jti in a newly signed assertion is refused", page.ASYM],

@@ -81,6 +81,33 @@ test.describe("Authorization server metadata (RFC 8414)", () => {
     await verify(isDocument(served));
   });
 
+  // RFC 8414 §3.1 asks nothing of the request's Accept header: whatever a client (or a browser) sends, the
+  // answer is the JSON document (§3.2), not a 406 or an HTML page.
+  const acceptHeaders: readonly { accept: string | undefined; name: string }[] = [
+    { accept: undefined, name: "no Accept header" },
+    { accept: "*/*", name: "Accept */*" },
+    { accept: "text/html", name: "Accept text/html" },
+  ];
+  for (const { accept, name } of acceptHeaders) {
+    test(
+      `serves its authorization server metadata as JSON to a request with ${name}`,
+      spec(["BS-META-01"]),
+      async ({ t }) => {
+        const { url, issuer } = await servedMetadata(t);
+        const ex = await t.http.get(url, accept === undefined ? {} : { accept }, `metadata (${name})`);
+        const document = ex.response.status === 200 ? responseObject(ex) : undefined;
+        await verify([
+          {
+            rule: "RFC 8414 §3.2",
+            expectation: "HTTP 200",
+            evaluate: () => (ex.response.status === 200 ? undefined : `got ${describeResponse(ex)}`),
+          },
+          ...isDocument({ issuer, url, ex, document }),
+        ]);
+      },
+    );
+  }
+
   test(
     "names in its metadata the issuer the metadata URL was built from",
     spec(["BS-META-02"]),

@@ -11,6 +11,7 @@ import {
   tamperedClaim,
   test,
   verify,
+  withHeader,
   type Check,
   type ClientKey,
   type Exchange,
@@ -77,6 +78,28 @@ test.describe("Assertion signature", () => {
           return t.requestToken(
             client,
             client.assertion(key.alg, signedBy(keySigner(key.alg, foreign.privateKey))),
+          );
+        });
+      },
+    );
+
+    // RFC 7523 §3 item 9 and RFC 8725 §3.10: the signature is checked with the client's registered key,
+    // never with one the assertion brings along (CVE-2018-0114). The jwk names the registered kid too, so a
+    // server that looks keys up by kid in the header's jwk is caught as well.
+    test(
+      `rejects ${article(name)} ${name} assertion signed by a key embedded in its jwk header`,
+      spec(["BS-SIG-01", "BS-ERR-03"]),
+      async ({ t }) => {
+        const client = await t.client();
+        await rejectedWithEach(client.keysOf(family, needs), async (key) => {
+          const { key: attacker } = await generateClientKey(key.alg);
+          return t.requestToken(
+            client,
+            client.assertion(
+              key.alg,
+              withHeader("jwk", { ...attacker.publicJwk, kid: key.kid }),
+              signedBy(keySigner(key.alg, attacker.privateKey)),
+            ),
           );
         });
       },

@@ -1,4 +1,5 @@
 import {
+  JWT_BEARER,
   LATITUDE,
   oauthErrorChecks,
   responseObject,
@@ -57,6 +58,20 @@ const refused: readonly Variation[] = [
     codes: LATITUDE["unsupported-grant"].codes,
     codeLevel: "SHOULD",
   })),
+  // RFC 6749 §4.4.2: the value MUST be "client_credentials". A server that compares it case-sensitively
+  // sees an unknown grant (unsupported_grant_type); one that reads it as a malformed value answers
+  // invalid_request. Either refusal passes; a token does not.
+  {
+    title: "refuses grant_type=CLIENT_CREDENTIALS (parameter values are case-sensitive)",
+    requirements: ["BS-TREQ-05"],
+    send: (t, p) =>
+      post(
+        t,
+        withParam(p, "grant_type", "CLIENT_CREDENTIALS"),
+        "token request with grant_type=CLIENT_CREDENTIALS",
+      ),
+    codes: ["unsupported_grant_type", "invalid_request"],
+  },
   {
     title: "refuses a token request without client_assertion_type",
     requirements: ["BS-TREQ-07"],
@@ -72,6 +87,20 @@ const refused: readonly Variation[] = [
         t,
         withParam(p, "client_assertion_type", "urn:example:not-an-assertion-type"),
         "token request with a wrong client_assertion_type",
+      ),
+    codes: AUTH,
+  },
+  // RFC 7523 §2.2 fixes the value; only the URN's "urn:ietf:" prefix is case-insensitive (RFC 8141 §3.1),
+  // so the type's own name in upper case is another value.
+  {
+    title:
+      "refuses a client_assertion_type whose jwt-bearer is in upper case (parameter values are case-sensitive)",
+    requirements: ["BS-TREQ-08"],
+    send: (t, p) =>
+      post(
+        t,
+        withParam(p, "client_assertion_type", JWT_BEARER.replace(/jwt-bearer$/, "JWT-BEARER")),
+        "token request with client_assertion_type ending JWT-BEARER",
       ),
     codes: AUTH,
   },
@@ -127,15 +156,22 @@ const refused: readonly Variation[] = [
       ),
     codes: ["invalid_request"],
   },
-  ...(["scope", "client_assertion", "grant_type"] as const).map((name): Variation => ({
-    title: `refuses a token request with ${name} repeated`,
-    requirements: ["BS-TREQ-09"],
-    send: (t, p) => {
-      const second = { scope: "system/Group.rs", client_assertion: "e30.e30.", grant_type: "password" }[name];
-      return post(t, [...p, [name, second]], `token request with ${name} twice`);
-    },
-    codes: ["invalid_request"],
-  })),
+  ...(["scope", "client_assertion", "grant_type", "client_assertion_type"] as const).map(
+    (name): Variation => ({
+      title: `refuses a token request with ${name} repeated`,
+      requirements: ["BS-TREQ-09"],
+      send: (t, p) => {
+        const second = {
+          scope: "system/Group.rs",
+          client_assertion: "e30.e30.",
+          grant_type: "password",
+          client_assertion_type: "urn:example:not-an-assertion-type",
+        }[name];
+        return post(t, [...p, [name, second]], `token request with ${name} twice`);
+      },
+      codes: ["invalid_request"],
+    }),
+  ),
   {
     title: "refuses a request that also authenticates with HTTP Basic",
     requirements: ["BS-TREQ-11"],
