@@ -229,7 +229,116 @@ test("the JWKS URL is served at its own loopback address, or at listen when the 
   });
 });
 
+test("a client registered by JWKS URL: served at its own loopback address or at client.listen, alone or beside a jwksUrlClient", async () => {
+  type Loaded = Awaited<ReturnType<typeof loadTargetConfig>>;
+  const byUrl = async (client: Record<string, unknown>, jwksUrlClient?: Record<string, unknown>) =>
+    (
+      (await load({
+        ...valid,
+        client: { ...valid.client, ...client },
+        ...(jwksUrlClient
+          ? { jwksUrlClient: { clientId: "c2", scope: "system/*.rs", ...jwksUrlClient } }
+          : {}),
+      })) as Loaded
+    ).client.byUrl;
+  expect((await load(valid)) as Loaded).not.toHaveProperty("client.byUrl");
+  expect(await byUrl({ jwksUrl: "http://localhost:9556/keys/client.json" })).toEqual({
+    jwksUrl: "http://localhost:9556/keys/client.json",
+    listen: { host: "127.0.0.1", port: 9556 },
+  });
+  expect(
+    await byUrl({ jwksUrl: "https://ci-runner.example.org/client.json", listen: "0.0.0.0:9556" }),
+  ).toEqual({
+    jwksUrl: "https://ci-runner.example.org/client.json",
+    listen: { host: "0.0.0.0", port: 9556 },
+  });
+  // Both clients at one host:port (one JWKS host serves both paths), or at different ports.
+  expect(
+    await byUrl(
+      { jwksUrl: "http://127.0.0.1:9556/keys/client.json" },
+      { jwksUrl: "http://127.0.0.1:9556/keys/url-client.json" },
+    ),
+  ).toMatchObject({ listen: { host: "127.0.0.1", port: 9556 } });
+  expect(
+    await byUrl(
+      { jwksUrl: "https://ci.example/client.json", listen: "0.0.0.0:9556" },
+      { jwksUrl: "https://ci.example/url-client.json", listen: "0.0.0.0:9556" },
+    ),
+  ).toMatchObject({ listen: { host: "0.0.0.0", port: 9556 } });
+  expect(
+    await byUrl(
+      { jwksUrl: "http://127.0.0.1:9556/jwks.json" },
+      { jwksUrl: "http://127.0.0.1:9557/jwks.json" },
+    ),
+  ).toMatchObject({ listen: { port: 9556 } });
+});
+
 const broken: readonly { title: string; config: unknown; message: RegExp }[] = [
+  {
+    title: "a client.jwksUrl not on loopback without client.listen",
+    config: { ...valid, client: { ...valid.client, jwksUrl: "https://keys.example/client.json" } },
+    message: /client\.jwksUrl: must be an http URL on loopback .* set client\.listen/,
+  },
+  {
+    title: "a client.jwksUrl without a path",
+    config: {
+      ...valid,
+      client: { ...valid.client, jwksUrl: "https://ci.example", listen: "0.0.0.0:9556" },
+    },
+    message: /client\.jwksUrl: must be an absolute http\(s\) URL with a path/,
+  },
+  {
+    title: "a client.listen without client.jwksUrl",
+    config: { ...valid, client: { ...valid.client, listen: "0.0.0.0:9556" } },
+    message: /client\.listen: needs client\.jwksUrl/,
+  },
+  {
+    title: "a client.listen that is not host:port",
+    config: {
+      ...valid,
+      client: { ...valid.client, jwksUrl: "https://ci.example/client.json", listen: "9556" },
+    },
+    message: /client\.listen: must be host:port/,
+  },
+  {
+    title: "a client.jwksUrl that is also jwksUrlClient.jwksUrl",
+    config: {
+      ...valid,
+      client: { ...valid.client, jwksUrl: "http://127.0.0.1:9556/jwks.json" },
+      jwksUrlClient: { clientId: "c2", jwksUrl: "http://127.0.0.1:9556/jwks.json", scope: "system/*.rs" },
+    },
+    message:
+      /client\.jwksUrl: http:\/\/127\.0\.0\.1:9556\/jwks\.json is also jwksUrlClient\.jwksUrl; each client needs a JWKS URL of its own/,
+  },
+  {
+    title: "a client.jwksUrl whose path jwksUrlClient also has at the same listen address",
+    config: {
+      ...valid,
+      client: { ...valid.client, jwksUrl: "https://a.example/jwks.json", listen: "0.0.0.0:9556" },
+      jwksUrlClient: {
+        clientId: "c2",
+        jwksUrl: "https://b.example/jwks.json",
+        scope: "system/*.rs",
+        listen: "0.0.0.0:9556",
+      },
+    },
+    message:
+      /client\.listen: the path \/jwks\.json is also jwksUrlClient's on the same listen address 0\.0\.0\.0:9556/,
+  },
+  {
+    title: "a client.listen on the port of jwksUrlClient's at another host",
+    config: {
+      ...valid,
+      client: { ...valid.client, jwksUrl: "https://ci.example/client.json", listen: "0.0.0.0:9556" },
+      jwksUrlClient: {
+        clientId: "c2",
+        jwksUrl: "http://127.0.0.1:9556/url-client.json",
+        scope: "system/*.rs",
+      },
+    },
+    message:
+      /client\.listen: the harness would listen at 0\.0\.0\.0:9556 for the client and at 127\.0\.0\.1:9556 for jwksUrlClient; give both the same host:port/,
+  },
   { title: "a missing fhirBaseUrl", config: { client: valid.client }, message: /fhirBaseUrl: is required/ },
   {
     title: "a missing client.scope",

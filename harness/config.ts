@@ -28,6 +28,9 @@ export interface RawTargetConfig {
     scope: string;
     registeredScope?: string;
     unregisteredScope?: string;
+    /** Set when the server registers this client by JWKS URL (the harness serves its public keys there). */
+    jwksUrl?: string;
+    listen?: string;
   };
   jwksUrlClient?: {
     clientId: string;
@@ -126,6 +129,15 @@ export interface TargetConfig {
     readonly registration: Registration;
     /** A scope the server knows but has not registered for this client, when the config names one. */
     readonly unregisteredScope?: string;
+    /**
+     * Present when the server registers this client by JWKS URL (config `client.jwksUrl`) instead of an
+     * inline JWK Set: the URL, at which the harness serves the client's public keys, unchanged, for the
+     * whole run, and where it listens (as for {@link TargetConfig.jwksUrlClient}).
+     */
+    readonly byUrl?: {
+      readonly jwksUrl: string;
+      readonly listen: { readonly host: string; readonly port: number };
+    };
   };
   readonly jwksUrlClient?: {
     readonly clientId: string;
@@ -196,21 +208,28 @@ function describePattern(path: string, pattern: string): string {
     return "must be space-separated scopes with no leading, trailing or double spaces";
   if (path.startsWith("protectedRequests."))
     return `must be a path relative to fhirBaseUrl, e.g. ${PROTECTED_EXAMPLES[path.slice(18)] ?? "Patient?_count=1"}`;
-  if (path === "jwksUrlClient.jwksUrl" && pattern.startsWith("^http://("))
-    return "must be an http URL on loopback (127.0.0.1, localhost or [::1]) with a path, which the harness serves on this host; to advertise another URL (a tunnel or reverse proxy to the harness), set jwksUrlClient.listen";
-  if (path === "jwksUrlClient.jwksUrl") return "must be an absolute http(s) URL with a path";
+  const owner = path.split(".")[0];
+  if (path.endsWith(".jwksUrl") && pattern.startsWith("^http://("))
+    return `must be an http URL on loopback (127.0.0.1, localhost or [::1]) with a path, which the harness serves on this host; to advertise another URL (a tunnel or reverse proxy to the harness), set ${owner}.listen`;
+  if (path.endsWith(".jwksUrl")) return "must be an absolute http(s) URL with a path";
   if (path === "protectedResource.method") return "must be an HTTP method in capitals, e.g. GET or POST";
-  if (path === "jwksUrlClient.listen")
+  if (path.endsWith(".listen"))
     return 'must be host:port with an IP address or localhost, e.g. "0.0.0.0:9556" or "127.0.0.1:9556"';
   return "must be an absolute http(s) URL";
 }
 
-/** The address the harness serves the JWKS URL at: `listen` when given, else the URL's own host and port. */
-function listenAddress(urlClient: NonNullable<RawTargetConfig["jwksUrlClient"]>): {
+/**
+ * The address the harness serves a JWKS URL at: `listen` when given, else the URL's own host and port.
+ * `owner` names the config block (`client`, `jwksUrlClient`) for errors.
+ */
+function listenAddress(
+  urlClient: { jwksUrl: string; listen?: string },
+  owner: "client" | "jwksUrlClient",
+): {
   host: string;
   port: number;
 } {
-  const field = urlClient.listen ? "jwksUrlClient.listen" : "jwksUrlClient.jwksUrl";
+  const field = urlClient.listen ? `${owner}.listen` : `${owner}.jwksUrl`;
   let host: string;
   let port: number;
   if (urlClient.listen) {
@@ -235,9 +254,41 @@ export function parseTargetConfig(value: unknown, source: string): RawTargetConf
       `invalid target config ${source}:\n  ${problems.join("\n  ")}`,
     );
   }
-  const problem = missingFhirBaseUrl(value) ?? resourceAuthorization(value);
+  const problem = missingFhirBaseUrl(value) ?? resourceAuthorization(value) ?? jwksUrlClash(value);
   if (problem) throw new HarnessError("ERR_HARNESS_CONFIG", `invalid target config ${source}:\n  ${problem}`);
   return value;
+}
+
+/**
+ * The two clients registered by JWKS URL, when both are: their URLs are the harness's to serve, so they
+ * must differ (the tests change the key set served at jwksUrlClient's, never the main client's), and one
+ * port is served by one host: both listen at the same host:port (one host serves both paths) or at
+ * different ports. Also `client.listen` needs `client.jwksUrl`.
+ */
+function jwksUrlClash(raw: RawTargetConfig): string | undefined {
+  const main = raw.client;
+  if (main.listen !== undefined && main.jwksUrl === undefined)
+    return "client.listen: needs client.jwksUrl (listen is where the harness serves the client's JWKS URL)";
+  const other = raw.jwksUrlClient;
+  if (main.jwksUrl === undefined || other === undefined) return undefined;
+  if (new URL(main.jwksUrl).href === new URL(other.jwksUrl).href)
+    return `client.jwksUrl: ${main.jwksUrl} is also jwksUrlClient.jwksUrl; each client needs a JWKS URL of its own (the tests change the key set served at jwksUrlClient's)`;
+  let a: { host: string; port: number };
+  let b: { host: string; port: number };
+  try {
+    a = listenAddress({ ...main, jwksUrl: main.jwksUrl }, "client");
+    b = listenAddress(other, "jwksUrlClient");
+  } catch (err) {
+    return (err as Error).message.replace(/^\[[A-Z_]+\] /, "");
+  }
+  const host = (h: string) => (h === "localhost" ? "127.0.0.1" : h);
+  if (a.port !== b.port) return undefined;
+  const field = main.listen !== undefined ? "client.listen" : "client.jwksUrl";
+  if (host(a.host) !== host(b.host))
+    return `${field}: the harness would listen at ${a.host}:${a.port} for the client and at ${b.host}:${b.port} for jwksUrlClient; give both the same host:port (one JWKS host serves both paths) or different ports`;
+  if (new URL(main.jwksUrl).pathname === new URL(other.jwksUrl).pathname)
+    return `${field}: the path ${new URL(main.jwksUrl).pathname} is also jwksUrlClient's on the same listen address ${a.host}:${a.port}; each client needs a path of its own`;
+  return undefined;
 }
 
 /** The bearer-token tests set Authorization themselves (none, malformed, valid): the config may not. */
@@ -367,6 +418,14 @@ export async function loadTargetConfig(path: string): Promise<TargetConfig> {
       scope: raw.client.scope,
       registration: clientRegistration,
       ...(unregistered !== undefined ? { unregisteredScope: unregistered } : {}),
+      ...(raw.client.jwksUrl !== undefined
+        ? {
+            byUrl: {
+              jwksUrl: raw.client.jwksUrl,
+              listen: listenAddress({ ...raw.client, jwksUrl: raw.client.jwksUrl }, "client"),
+            },
+          }
+        : {}),
     },
     ...(urlClient
       ? {
@@ -375,7 +434,7 @@ export async function loadTargetConfig(path: string): Promise<TargetConfig> {
             jwksUrl: urlClient.jwksUrl,
             scope: urlClient.scope,
             registration: registration("jwksUrlClient", urlClient),
-            listen: listenAddress(urlClient),
+            listen: listenAddress(urlClient, "jwksUrlClient"),
             ...(urlClient.privateJwksPath
               ? { privateJwksPath: resolve(dir, urlClient.privateJwksPath) }
               : {}),

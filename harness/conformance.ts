@@ -330,8 +330,11 @@ export const withParam = (params: FormParams, name: string, value: string): Form
 /** Everything a conformance test works with; built lazily so a test pays only for what it uses. */
 export class ConformanceContext {
   private clientPromise: Promise<Client> | undefined;
+  private clientReachPromise: Promise<string | undefined> | undefined;
   private urlClientPromise: Promise<Client | undefined> | undefined;
   private jwksReachPromise: Promise<string | undefined> | undefined;
+  /** Set when {@link urlClient} gave the main client, registered by URL, for a missing jwksUrlClient. */
+  private urlClientIsMain = false;
 
   constructor(
     readonly target: Target,
@@ -357,8 +360,36 @@ export class ConformanceContext {
     return "algorithms" in stated ? stated.algorithms : undefined;
   }
 
-  /** The client registered with an inline JWKS (config `client`). */
-  client(): Promise<Client> {
+  /**
+   * The main client (config `client`), registered with an inline JWK Set or, with `client.jwksUrl`, by
+   * the JWKS URL the harness serves its keys at; then, as for {@link urlClient}, a target that never
+   * fetches that URL ends the test broken with the reason.
+   */
+  async client(): Promise<Client> {
+    const client = await this.mainClient();
+    if (this.config.client.byUrl) {
+      this.clientReachPromise ??= this.jwksUnreached(client, "client");
+      const unreached = await this.clientReachPromise;
+      if (unreached) breakTest("ERR_TARGET_PREREQUISITE", unreached);
+    }
+    return client;
+  }
+
+  /**
+   * The main client when it is registered with an inline JWK Set; when the config registers it by JWKS URL
+   * (`client.jwksUrl`), skips the test with that reason.
+   */
+  async inlineClient(): Promise<Client> {
+    if (this.config.client.byUrl)
+      base.skip(
+        true,
+        "does not apply: the client is registered by JWKS URL (client.jwksUrl in the config), and this test needs a client registered with an inline JWK Set",
+      );
+    return this.client();
+  }
+
+  /** The main client as configured, without the check that the target fetches its JWKS URL. */
+  private mainClient(): Promise<Client> {
     this.clientPromise ??= this.tokenUrl().then(
       async (url) =>
         new Client(
@@ -380,8 +411,17 @@ export class ConformanceContext {
     return { aud, lifetimeSeconds, clientIdParameter };
   }
 
-  /** The client registered by JWKS URL (config `jwksUrlClient`); skips the test when there is none. */
-  async urlClient(): Promise<Client> {
+  /**
+   * The client registered by JWKS URL (config `jwksUrlClient`); skips the test when there is none. A test
+   * that never changes the key set served at the client's URL (`keysUnchanged`) gets the main client
+   * instead when it alone is registered by URL (config `client.jwksUrl`, no jwksUrlClient); {@link jwks}
+   * then names the main client's URL.
+   */
+  async urlClient(options: { keysUnchanged?: boolean } = {}): Promise<Client> {
+    if (!this.config.jwksUrlClient && this.config.client.byUrl && options.keysUnchanged) {
+      this.urlClientIsMain = true;
+      return this.client();
+    }
     this.urlClientPromise ??= (async () => {
       const cfg = this.config.jwksUrlClient;
       const state = this.target.state.jwksUrlClient;
@@ -391,27 +431,47 @@ export class ConformanceContext {
       return new Client(cfg.clientId, cfg.scope, keys, url, cfg.registration, await this.clientRules(url));
     })();
     const client = await this.urlClientPromise;
-    if (!client) base.skip(true, "no jwksUrlClient in the target config");
-    this.jwksReachPromise ??= this.jwksUnreached(client as Client);
+    if (!client) base.skip(true, this.noUrlClientReason());
+    this.jwksReachPromise ??= this.jwksUnreached(client as Client, "jwksUrlClient");
     const unreached = await this.jwksReachPromise;
     if (unreached) breakTest("ERR_TARGET_PREREQUISITE", unreached);
     return client as Client;
   }
 
+  /** Why a test of the URL client is skipped when the config has none. */
+  private noUrlClientReason(): string {
+    return this.config.client.byUrl
+      ? "no jwksUrlClient in the target config: this test changes the key set served at a client's JWKS URL or needs a second client, and the main client's keys (client.jwksUrl) stay as registered"
+      : "no jwksUrlClient in the target config";
+  }
+
   /**
-   * The prerequisite of every test of the URL client: the target fetches its JWKS URL. While the host has
-   * logged no fetch of it, one valid token request of that client should make the target fetch it; refused
-   * without a fetch while the inline client's valid request is granted, the target cannot or will not fetch
-   * the URL (the reason, with its likely causes). A target that refuses both has another problem, which the
-   * tests themselves judge (undefined).
+   * The prerequisite of every test of a client registered by URL: the target fetches its JWKS URL. While
+   * the host has logged no fetch of it, one valid token request of that client should make the target
+   * fetch it. The main client refused without a fetch: the target cannot or will not fetch the URL (the
+   * reason, with its likely causes). The URL client refused without a fetch while the main client's valid
+   * request is granted: the same; a target that refuses both has another problem, which the tests
+   * themselves judge (undefined).
    */
-  private async jwksUnreached(client: Client): Promise<string | undefined> {
-    const { control, path, url } = this.jwks();
+  private async jwksUnreached(
+    client: Client,
+    owner: "client" | "jwksUrlClient",
+  ): Promise<string | undefined> {
+    const host = this.hostOf(owner);
+    if (!host) return undefined;
+    const { control, path, url } = host;
     if ((await control.fetchesOf(path)).length > 0) return undefined;
     const probe = await this.postToken(client.tokenRequest(client.assertion()), {
       label: "valid token request (prerequisite: the target fetches the JWKS URL)",
     });
     if (probe.response.status === 200 || (await control.fetchesOf(path)).length > 0) return undefined;
+    if (owner === "client")
+      return neverFetchedReason(
+        url,
+        `it refused a valid token request of that client with HTTP ${probe.response.status} without fetching it`,
+        "client",
+      );
+    // A main client registered by URL that is never fetched either ends the test here, with its reason.
     const inline = await this.client();
     const alg = client.key().alg;
     const inlineProbe = await this.postToken(
@@ -421,21 +481,31 @@ export class ConformanceContext {
     return inlineProbe.response.status === 200
       ? neverFetchedReason(
           url,
-          `it refused a valid token request of that client with HTTP ${probe.response.status} without fetching it, and granted the inline client's`,
+          `it refused a valid token request of that client with HTTP ${probe.response.status} without fetching it, and granted the ${this.config.client.byUrl ? "main" : "inline"} client's`,
         )
       : undefined;
   }
 
-  /** The harness's JWKS host and the path it serves the URL client's keys at; skips without a URL client. */
+  /**
+   * The harness's JWKS host and the path it serves the URL client's keys at (the main client's, when
+   * {@link urlClient} gave it); skips without a URL client.
+   */
   jwks(): { control: JwksControl; path: string; url: string } {
-    const cfg = this.config.jwksUrlClient;
-    const state = this.target.state.jwksUrlClient;
-    if (!cfg || !state) base.skip(true, "no jwksUrlClient in the target config");
-    const url = (cfg as NonNullable<typeof cfg>).jwksUrl;
-    const controlUrl = (state as NonNullable<typeof state>).controlUrl;
+    const host = this.hostOf(this.urlClientIsMain ? "client" : "jwksUrlClient");
+    if (!host) base.skip(true, this.noUrlClientReason());
+    return host as NonNullable<typeof host>;
+  }
+
+  /** The JWKS host serving a client's keys, when the config registers that client by URL. */
+  private hostOf(
+    owner: "client" | "jwksUrlClient",
+  ): { control: JwksControl; path: string; url: string } | undefined {
+    const url = owner === "client" ? this.config.client.byUrl?.jwksUrl : this.config.jwksUrlClient?.jwksUrl;
+    const state = owner === "client" ? this.target.state.clientJwks : this.target.state.jwksUrlClient;
+    if (url === undefined || state === undefined) return undefined;
     return {
       // Other paths (a jku) are offered at the advertised origin: the one the target can reach.
-      control: new JwksControl(controlUrl, new URL(url).origin),
+      control: new JwksControl(state.controlUrl, new URL(url).origin),
       path: new URL(url).pathname,
       url,
     };
@@ -721,6 +791,7 @@ const AREAS: readonly (readonly [RegExp, string])[] = [
   [/^BS-RS-/, "FHIR endpoint"],
   [/^BS-TLS-/, "Transport"],
   [/^BS-INT-/, "Introspection"],
+  [/^BS-REV-/, "Revocation"],
   [/^BS-CLI-/, "Client"],
 ];
 

@@ -58,12 +58,16 @@ export class JwksControl {
  * Why no test of the client registered by JWKS URL can be judged when the harness's JWKS host saw no fetch
  * of that URL in the whole run, with the likely causes.
  */
-export function neverFetchedReason(url: string, evidence = ""): string {
+export function neverFetchedReason(
+  url: string,
+  evidence = "",
+  owner: "client" | "jwksUrlClient" = "jwksUrlClient",
+): string {
   return (
     `the target never fetched the JWKS URL ${url} during this run${evidence ? ` (${evidence})` : ""}, so no ` +
     "test of the client registered by that URL can be judged. Likely causes: the URL is not reachable from the " +
     "server (the harness serves it on the machine it runs on, so by default the server must run on the same " +
-    "host; otherwise set jwksUrlClient.listen and advertise a URL that reaches the harness through a tunnel " +
+    `host; otherwise set ${owner}.listen and advertise a URL that reaches the harness through a tunnel ` +
     "or reverse proxy); an SSRF guard in the server refuses to fetch loopback or private addresses; the " +
     "client's registration names another JWKS URL"
   );

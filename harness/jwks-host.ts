@@ -1,7 +1,8 @@
 /**
- * The harness's own JWKS server, on loopback unless the config's jwksUrlClient.listen says otherwise: it serves the public keys of the client registered by URL
- * (and, for later tests, other paths such as an attacker's jku), logs every fetch the target makes, and can
- * be reconfigured from test workers through a control path that only the run knows.
+ * The harness's own JWKS server, on loopback unless the config's jwksUrlClient.listen (or client.listen)
+ * says otherwise: it serves the public keys of the clients registered by URL, each at its own path (and,
+ * for later tests, other paths such as an attacker's jku), logs every fetch the target makes, and can be
+ * reconfigured from test workers through a control path that only the run knows.
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage } from "node:http";

@@ -211,6 +211,36 @@ export const LATITUDE = {
       "issues short-lived tokens (expires_in at most an hour)",
     ],
   },
+  "revocation-aud": {
+    question: "Which aud must a client assertion sent to the revocation endpoint carry?",
+    requirements: ["BS-REV-02"],
+    basis:
+      "RFC 7009 §2.1 (the client authenticates as at the token endpoint) and RFC 7523 §3 item 3 (aud identifies the authorization server; the token endpoint URL MAY be used)",
+    required: "a valid assertion whose aud names the server authenticates the client",
+    allowed: [
+      "the aud the token endpoint requires (its URL, or the issuer): the suite sends it first",
+      "the revocation endpoint's URL: the suite, refused with invalid_client, sends that next",
+    ],
+    reference: "accepts the aud its token endpoint requires and its revocation URL",
+    alternate: "accepts only its revocation URL",
+    tests: [
+      "refuses an access token at the FHIR endpoint once it is revoked",
+      "introspects an access token as inactive once it is revoked",
+      "answers HTTP 200 to the revocation of an unknown token",
+      "leaves a token issued to another client unrevoked",
+    ],
+  },
+  "revocation-foreign-token": {
+    question: "What answers a client asking to revoke a token issued to another client?",
+    requirements: ["BS-REV-04"],
+    basis:
+      "RFC 7009 §2.1 (the server verifies the token was issued to the asking client; if not, the request is refused with an error) and §2.2 (HTTP 200 for a token invalid to the client)",
+    required: "the token is not revoked",
+    allowed: ["an RFC 6749 §5.2 error", "HTTP 200, the token left alone"],
+    reference: "400 invalid_grant (RFC 6749 §5.2: issued to another client)",
+    alternate: "200, revoking nothing",
+    tests: ["leaves a token issued to another client unrevoked"],
+  },
 } as const satisfies Record<string, LatitudePoint>;
 
 export type LatitudeId = keyof typeof LATITUDE;

@@ -219,6 +219,11 @@ export const BASES: Readonly<Record<RequirementId, readonly Basis[]>> = {
   "BS-INT-02": [smart(`${INTRO} §Required fields`), rfc(7662, "§2.2")],
   "BS-INT-03": [smart(`${INTRO} §Authorization to perform Token Introspection`)],
   "BS-INT-04": [rfc(7662, "§2.2")],
+  // Revocation (RFC 7009), tested where the server advertises revocation_endpoint (SMART: RECOMMENDED).
+  "BS-REV-01": [rfc(7009, "§2.1, §2.2"), smart(`${CONF} §Metadata (revocation_endpoint)`)],
+  "BS-REV-02": [rfc(7009, "§2.1"), rfc(6749, "§2.3, §5.2")],
+  "BS-REV-03": [rfc(7009, "§2.2")],
+  "BS-REV-04": [rfc(7009, "§2.1, §5")],
   // The CapabilityStatement
   "BS-CS-01": [smart(`${CONF} (SMART 1.0 oauth-uris)`)],
   "BS-CS-02": [smart(`${CONF} (SMART 1.0 oauth-uris)`)],

@@ -11,8 +11,6 @@ export const UNTESTED_REASONS: Partial<Record<RequirementId, string>> = {
     "Assigning a client_id is part of out-of-band registration; every test presupposes it (the config names the ids).",
   "BS-TREQ-06":
     "Needs a registered client that is not allowed client_credentials; the target config has no such client yet.",
-  "BS-RS-11":
-    "Applies only to servers advertising revocation_endpoint; the reference target offers none, so a test could not be proven able to fail.",
   "BS-TLS-03":
     "Needs an https JWKS URL with a bad certificate; the harness serves JWKS over http on loopback for now (see BS-TLS-01).",
 };

@@ -334,6 +334,15 @@ const rows = {
   ],
   "BS-INT-03": ["SHALL", "AS", "A backend bearer token is accepted to call introspection", page.INTRO],
   "BS-INT-04": ["SHALL", "AS", "Unknown or expired tokens introspect as inactive", rfc(7662, "2.2")],
+  "BS-REV-01": [
+    "SHALL",
+    "AS",
+    "An access token the revocation endpoint revoked is invalidated at once",
+    rfc(7009, "2.1"),
+  ],
+  "BS-REV-02": ["SHALL", "AS", "Revocation requires the client's authentication", rfc(7009, "2.1")],
+  "BS-REV-03": ["SHALL", "AS", "Revoking an unknown token is answered with HTTP 200", rfc(7009, "2.2")],
+  "BS-REV-04": ["SHALL", "AS", "A token issued to another client is not revoked", rfc(7009, "2.1")],
   "BS-CS-01": [
     "INFO",
     "SRV",

@@ -3,8 +3,8 @@
  * suite's own signer), today's RS384 + ES384 pair by default, --profile limiting the algorithms to what
  * that profile loads, and every usage or file-system problem as one line with exit status 2.
  */
-import { createPublicKey, type JsonWebKey } from "node:crypto";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { createPublicKey, X509Certificate, type JsonWebKey } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
@@ -173,7 +173,7 @@ const errors: readonly (readonly [string, () => string[], string])[] = [
   [
     "an unknown flag",
     () => ["--out", "x", "--bits", "4096"],
-    'unknown option "--bits"; keys takes --out, --alg, --profile and --help',
+    'unknown option "--bits"; keys takes --out, --alg, --profile, --cert-days and --help',
   ],
   ["a positional argument", () => ["keys-dir"], 'unexpected argument "keys-dir"; keys takes only options'],
   ["a value for --help", () => ["--help=yes"], "--help: takes no value"],
@@ -203,6 +203,26 @@ const errors: readonly (readonly [string, () => string[], string])[] = [
     '--profile: "oidc" is not one of smart-v2, strict, interop, smart-v1, oauth-jwt, g10-dry-run',
   ],
   [
+    "a --cert-days of 0",
+    () => ["--out", "x", "--cert-days", "0"],
+    '--cert-days: "0" is not a whole number of days from 1 to 36500',
+  ],
+  [
+    "a --cert-days that is not a number",
+    () => ["--out", "x", "--cert-days", "1y"],
+    '--cert-days: "1y" is not a whole number of days from 1 to 36500',
+  ],
+  [
+    "a --cert-days past 100 years",
+    () => ["--out", "x", "--cert-days", "36501"],
+    '--cert-days: "36501" is not a whole number of days from 1 to 36500',
+  ],
+  [
+    "--cert-days twice",
+    () => ["--out", "x", "--cert-days", "1", "--cert-days=2"],
+    "--cert-days: given 2 times",
+  ],
+  [
     "a SMART profile with PS256",
     () => ["--out", "x", "--profile", "smart-v2", "--alg", "PS256"],
     "--alg: profile smart-v2 signs only with RS384 and ES384, not PS256",
@@ -230,6 +250,63 @@ test("a usage error is a UsageError thrown by parseKeysArgs, never another error
       profile: "oauth-jwt",
     },
   );
+  expect(parseKeysArgs(["--out", "k", "--cert-days", "30"])).toEqual({
+    out: "k",
+    algs: ["RS384", "ES384"],
+    certDays: 30,
+  });
+});
+
+test("per key it writes the public key as PEM and a self-signed certificate, and prints the RFC 7638 thumbprint", async () => {
+  const out = join(dir, "registration");
+  const before = Math.floor(Date.now() / 1000) * 1000;
+  const run = await keys(["--alg", "PS256,ES384", "--out", out, "--cert-days", "30"]);
+  expect(run.status, run.err).toBe(0);
+  expect(run.err).toBe("");
+  const publicJwks = await readKeys(join(out, "public.jwks.json"));
+  const names = publicJwks.flatMap((jwk) => [
+    `${String(jwk.alg)}-${String(jwk.kid)}.cert.pem`,
+    `${String(jwk.alg)}-${String(jwk.kid)}.public.pem`,
+  ]);
+  expect((await readdir(out)).sort()).toEqual([...names, "private.jwks.json", "public.jwks.json"].sort());
+  // The private key stays in the one private file, mode 600; the public files are written as public.jwks.json is.
+  expect((await stat(join(out, "private.jwks.json"))).mode & 0o777).toBe(0o600);
+  const publicMode = (await stat(join(out, "public.jwks.json"))).mode & 0o777;
+  expect(publicMode & 0o400, "owner-readable").toBe(0o400);
+  for (const name of names) {
+    expect((await stat(join(out, name))).mode & 0o777, name).toBe(publicMode);
+    expect(await readFile(join(out, name), "utf8"), name).not.toContain("PRIVATE");
+  }
+  for (const jwk of publicJwks) {
+    const { alg = "", kid = "" } = jwk;
+    const thumbprint = await calculateJwkThumbprint(jwk);
+    const keyMembers = Object.fromEntries(
+      Object.entries(jwk).filter(([m]) => !["kid", "alg", "use"].includes(m)),
+    );
+    const spki = await readFile(join(out, `${alg}-${kid}.public.pem`), "utf8");
+    expect(spki).toMatch(/^-----BEGIN PUBLIC KEY-----\n[\s\S]+\n-----END PUBLIC KEY-----\n$/);
+    expect(createPublicKey(spki).export({ format: "jwk" }), alg).toEqual(keyMembers);
+    const cert = new X509Certificate(await readFile(join(out, `${alg}-${kid}.cert.pem`)));
+    expect(cert.verify(createPublicKey(spki)), alg).toBe(true);
+    expect(cert.publicKey.export({ format: "jwk" }), alg).toEqual(keyMembers);
+    const commonName = `smart-conformance client key ${alg} ${kid.slice(0, 8)}`;
+    expect(cert.subject).toBe(`CN=${commonName}`);
+    const validFrom = new Date(cert.validFrom).getTime();
+    expect(validFrom).toBeGreaterThanOrEqual(before);
+    expect(validFrom).toBeLessThanOrEqual(Date.now());
+    expect(new Date(cert.validTo).getTime() - validFrom).toBe(30 * 86_400_000);
+    // What it prints: kid and alg, the thumbprint in base64url and hex, both paths, the fingerprints.
+    expect(thumbprint).toBe(kid);
+    expect(run.out).toContain(`kid ${kid}  alg ${alg}`);
+    expect(run.out).toContain(`base64url ${thumbprint}`);
+    expect(run.out).toContain(`hex       ${Buffer.from(thumbprint, "base64url").toString("hex")}`);
+    expect(run.out).toContain(
+      `public key (PEM, SubjectPublicKeyInfo): ${join(out, `${alg}-${kid}.public.pem`)}`,
+    );
+    expect(run.out).toContain(`(self-signed X.509, CN=${commonName}, valid to `);
+    expect(run.out).toContain(`: ${join(out, `${alg}-${kid}.cert.pem`)}`);
+    expect(run.out).toContain(`SHA-256 fingerprint ${cert.fingerprint256}`);
+  }
 });
 
 test("run as a program (npm run keys), a bad command line exits 2 with one line and no stack trace", async () => {

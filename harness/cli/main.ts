@@ -14,7 +14,8 @@ const HELP = `Usage: smart-conformance <command> [options]
 
 Commands:
   run      run the conformance suite against a target (--target <config>) or the embedded reference target
-  keys     generate client keys to register with a server (--out <dir> [--alg PS256,…] [--profile <name>])
+  keys     generate client keys to register with a server: JWK Sets, PEM public keys, self-signed
+           certificates (--out <dir> [--alg PS256,…] [--profile <name>] [--cert-days <n>])
   client-check  judge a backend-services client: the reference server in judging mode watches it
   report   generate the HTML report from reports/allure-results, or print where it is (report open)
 

@@ -27,6 +27,11 @@ export interface EmbeddedServerOptions {
   /** Latitude points where the target makes the alternate allowed choice. */
   readonly alternate?: readonly LatitudeId[];
   readonly inlineKeys: readonly ClientKey[];
+  /**
+   * SMART_REFERENCE_REGISTRATION=jwks-url-only: the target registers clients only by JWKS URL, the main
+   * client by this URL (where the harness serves `inlineKeys`) instead of inline.
+   */
+  readonly clientJwksUrl?: string;
   readonly urlClientJwksUrl: string;
   readonly tokenLifetimeSeconds: number;
   readonly tls?: { readonly key: string; readonly cert: string };
@@ -38,7 +43,13 @@ export function startEmbeddedServer(options: EmbeddedServerOptions): Promise<Ref
   return startReferenceServer({
     ...(options.tls ? { tls: options.tls } : {}),
     clients: [
-      { clientId: EMBEDDED_CLIENT_ID, scope: EMBEDDED_CLIENT_SCOPE, jwks: publicJwks(options.inlineKeys) },
+      options.clientJwksUrl
+        ? { clientId: EMBEDDED_CLIENT_ID, scope: EMBEDDED_CLIENT_SCOPE, jwksUrl: options.clientJwksUrl }
+        : {
+            clientId: EMBEDDED_CLIENT_ID,
+            scope: EMBEDDED_CLIENT_SCOPE,
+            jwks: publicJwks(options.inlineKeys),
+          },
       {
         clientId: EMBEDDED_URL_CLIENT_ID,
         scope: EMBEDDED_URL_CLIENT_SCOPE,
@@ -49,6 +60,7 @@ export function startEmbeddedServer(options: EmbeddedServerOptions): Promise<Ref
     alternate: options.alternate ?? [],
     tokenLifetimeSeconds: options.tokenLifetimeSeconds,
     ...(options.ssrfGuard ? { ssrfGuard: true } : {}),
+    ...(options.clientJwksUrl ? { registration: "jwks-url-only" as const } : {}),
   });
 }
 
@@ -96,6 +108,8 @@ export async function startFaultyTwin(
   const server = await startEmbeddedServer({
     faults: [fault],
     inlineKeys: config.client.keys,
+    // The main client's keys never change in a run: a twin reads them at the run's URL.
+    ...(config.client.byUrl ? { clientJwksUrl: config.client.byUrl.jwksUrl } : {}),
     urlClientJwksUrl: jwksUrl,
     tokenLifetimeSeconds: embedded.tokenLifetimeSeconds,
     ...(embedded.tls

@@ -7,7 +7,13 @@
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isFault, type Fault } from "../../fixtures/reference-server/options.ts";
+import {
+  isFault,
+  isRegistrationMode,
+  REGISTRATION_MODES,
+  type Fault,
+  type RegistrationMode,
+} from "../../fixtures/reference-server/options.ts";
 import { loadTargetConfig, targetUrl, type RawTargetConfig, type TargetConfig } from "../config.ts";
 import { HarnessError } from "../errors.ts";
 import { HttpClient, targetDispatcher, type Exchange } from "../http.ts";
@@ -26,6 +32,13 @@ import { makeLoopbackCertificate } from "./loopback-cert.ts";
 import { RUN_INFO_ENV, RUN_STATE_ENV, type RunInfo, type RunState } from "./run-state.ts";
 
 const JWKS_PATH = "/jwks/url-client.json";
+/** Where the embedded target's main client's keys are served when it registers clients only by URL. */
+const CLIENT_JWKS_PATH = "/jwks/client.json";
+/**
+ * The main client's key set never changes during a run (only jwksUrlClient's does), so the harness lets a
+ * server cache it, as it would a real client's.
+ */
+const STABLE_KEYS_CACHE_CONTROL = "max-age=300";
 
 async function writePrivate(path: string, value: unknown): Promise<void> {
   await writeFile(path, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
@@ -37,6 +50,18 @@ async function generateKeySet(dir: string, name: string): Promise<{ path: string
   const path = join(dir, `${name}.private.jwks.json`);
   await writePrivate(path, { keys: generated.map((g) => g.privateJwk) });
   return { path, keys: generated.map((g) => g.key) };
+}
+
+/** SMART_REFERENCE_REGISTRATION: how the embedded target registers clients (default: as configured). */
+function registrationFromEnv(): RegistrationMode | undefined {
+  const value = process.env.SMART_REFERENCE_REGISTRATION?.trim();
+  if (!value) return undefined;
+  if (!isRegistrationMode(value))
+    throw new HarnessError(
+      "ERR_HARNESS_CONFIG",
+      `SMART_REFERENCE_REGISTRATION: unknown registration "${value}" (known: ${REGISTRATION_MODES.join(", ")})`,
+    );
+  return value;
 }
 
 function faultsFromEnv(): Fault[] {
@@ -159,17 +184,27 @@ async function probeTarget(config: TargetConfig): Promise<{ clockSkewSeconds?: n
 }
 
 /**
- * Serves the URL client's keys at the path of its jwksUrl, listening at `listen` (by default the URL's own
- * loopback host and port; behind a tunnel or reverse proxy, whatever address it forwards to).
+ * Serves a client's public keys at the path of its jwksUrl, listening at `listen` (by default the URL's own
+ * loopback host and port; behind a tunnel or reverse proxy, whatever address it forwards to). The run's
+ * hosts are kept by listen address: two clients at one host:port share one host, each at its own path.
  */
-async function serveUrlClientKeys(
-  urlClient: NonNullable<TargetConfig["jwksUrlClient"]>,
+async function serveClientKeys(
+  hosts: Map<string, JwksHost>,
+  client: { jwksUrl: string; listen: { host: string; port: number } },
   keys: readonly ClientKey[],
   cleanups: (() => Promise<void>)[],
+  cacheControl?: string,
 ): Promise<JwksHost> {
-  const host = await startJwksHost(urlClient.listen.port, urlClient.listen.host);
-  cleanups.push(() => host.close());
-  host.setRoute(new URL(urlClient.jwksUrl).pathname, jwksRoute(publicJwks(keys)));
+  const { host: at, port } = client.listen;
+  const address = `${at === "localhost" ? "127.0.0.1" : at}:${port}`;
+  let host = hosts.get(address);
+  if (!host) {
+    const started = await startJwksHost(port, at);
+    cleanups.push(() => started.close());
+    hosts.set(address, started);
+    host = started;
+  }
+  host.setRoute(new URL(client.jwksUrl).pathname, jwksRoute(publicJwks(keys), cacheControl));
   return host;
 }
 
@@ -179,6 +214,18 @@ async function external(
   cleanups: (() => Promise<void>)[],
 ): Promise<RunState> {
   const config = await loadTargetConfig(configPath);
+  const hosts = new Map<string, JwksHost>();
+  let clientJwks: RunState["clientJwks"];
+  if (config.client.byUrl) {
+    const host = await serveClientKeys(
+      hosts,
+      config.client.byUrl,
+      config.client.keys,
+      cleanups,
+      STABLE_KEYS_CACHE_CONTROL,
+    );
+    clientJwks = { controlUrl: host.controlUrl };
+  }
   let jwksUrlClient: RunState["jwksUrlClient"];
   if (config.jwksUrlClient) {
     // Without listen, the schema has already required an http URL on loopback.
@@ -189,7 +236,7 @@ async function external(
           keys: await loadPrivateJwks(privateJwksPath, "jwksUrlClient.privateJwksPath"),
         }
       : await generateKeySet(dir, "url-client");
-    const host = await serveUrlClientKeys(config.jwksUrlClient, keySet.keys, cleanups);
+    const host = await serveClientKeys(hosts, config.jwksUrlClient, keySet.keys, cleanups);
     jwksUrlClient = { privateJwksPath: keySet.path, controlUrl: host.controlUrl };
   }
   return {
@@ -198,6 +245,7 @@ async function external(
     faults: [],
     startedAt: new Date().toISOString(),
     ...(jwksUrlClient ? { jwksUrlClient } : {}),
+    ...(clientJwks ? { clientJwks } : {}),
   };
 }
 
@@ -205,6 +253,8 @@ async function embedded(dir: string, cleanups: (() => Promise<void>)[]): Promise
   const faults = faultsFromEnv();
   // A deployment choice of real servers, not a fault: the JWKS-URL tests then cannot run (harness test).
   const ssrfGuard = process.env.SMART_REFERENCE_SSRF_GUARD === "1";
+  // A deployment choice too: a server that registers clients only by JWKS URL (no inline JWK Set).
+  const urlOnly = registrationFromEnv() === "jwks-url-only";
   const alternate = alternateFromEnv();
   const [inline, byUrl] = await Promise.all([
     generateKeySet(dir, "client"),
@@ -214,6 +264,8 @@ async function embedded(dir: string, cleanups: (() => Promise<void>)[]): Promise
   cleanups.push(() => host.close());
   const jwksUrl = `${host.origin}${JWKS_PATH}`;
   host.setRoute(JWKS_PATH, jwksRoute(publicJwks(byUrl.keys)));
+  const clientJwksUrl = urlOnly ? `${host.origin}${CLIENT_JWKS_PATH}` : undefined;
+  if (urlOnly) host.setRoute(CLIENT_JWKS_PATH, jwksRoute(publicJwks(inline.keys), STABLE_KEYS_CACHE_CONTROL));
 
   const tls = process.env.SMART_REFERENCE_HTTP === "1" ? undefined : makeLoopbackCertificate(dir);
   if (!tls && process.env.SMART_REFERENCE_HTTP !== "1") {
@@ -229,6 +281,7 @@ async function embedded(dir: string, cleanups: (() => Promise<void>)[]): Promise
     faults,
     alternate,
     inlineKeys: inline.keys,
+    ...(clientJwksUrl ? { clientJwksUrl } : {}),
     urlClientJwksUrl: jwksUrl,
     tokenLifetimeSeconds,
     ...(tls ? { tls: { key: tls.key, cert: tls.cert } } : {}),
@@ -244,6 +297,7 @@ async function embedded(dir: string, cleanups: (() => Promise<void>)[]): Promise
       alternate.length ? "alternate embedded reference target" : "embedded reference target",
       ...(faults.length ? [`(faults: ${faults.join(", ")})`] : []),
       ...(ssrfGuard ? ["(SSRF guard: fetches no loopback URL)"] : []),
+      ...(urlOnly ? ["(registers clients only by JWKS URL)"] : []),
     ].join(" "),
     ...(resourcePath
       ? { protectedResource: { url: `${server.fhirBaseUrl}/${resourcePath}` } }
@@ -253,6 +307,7 @@ async function embedded(dir: string, cleanups: (() => Promise<void>)[]): Promise
       clientId: EMBEDDED_CLIENT_ID,
       privateJwksPath: inline.path,
       scope: EMBEDDED_CLIENT_SCOPE,
+      ...(clientJwksUrl ? { jwksUrl: clientJwksUrl } : {}),
     },
     jwksUrlClient: {
       clientId: EMBEDDED_URL_CLIENT_ID,
@@ -274,6 +329,7 @@ async function embedded(dir: string, cleanups: (() => Promise<void>)[]): Promise
     faults,
     startedAt: new Date().toISOString(),
     jwksUrlClient: { privateJwksPath: byUrl.path, controlUrl: host.controlUrl },
+    ...(urlOnly ? { clientJwks: { controlUrl: host.controlUrl } } : {}),
     embeddedTarget: {
       tokenLifetimeSeconds,
       ...(tls ? { tls: { keyPath: tls.keyPath, certPath: tls.certPath } } : {}),

@@ -20,6 +20,13 @@ export interface RunState {
     readonly privateJwksPath: string;
     readonly controlUrl: string;
   };
+  /**
+   * The JWKS host serving the main client's public keys, when the config registers it by URL
+   * (`client.jwksUrl`); the same host as jwksUrlClient's when both listen at one address.
+   */
+  readonly clientJwks?: {
+    readonly controlUrl: string;
+  };
   /** How the embedded target was started, so a worker can start a twin of it with a seeded fault. */
   readonly embeddedTarget?: {
     readonly tokenLifetimeSeconds: number;

@@ -85,7 +85,7 @@ test.describe("Authorization server metadata (RFC 8414)", () => {
   // answer is the JSON document (§3.2), not a 406 or an HTML page.
   const acceptHeaders: readonly { accept: string | undefined; name: string }[] = [
     { accept: undefined, name: "no Accept header" },
-    { accept: "*/*", name: "Accept */*" },
+    { accept: "*/*", name: "an Accept of any media type" },
     { accept: "text/html", name: "Accept text/html" },
   ];
   for (const { accept, name } of acceptHeaders) {

@@ -46,7 +46,7 @@ test.describe("jku header", () => {
     "rejects an assertion whose jku is not the client's registered JWKS URL",
     spec(["BS-JKU-02", "BS-ERR-03"]),
     async ({ t }) => {
-      const client = await t.urlClient();
+      const client = await t.urlClient({ keysUnchanged: true });
       const { assertion } = await attackerAssertion(t, client);
       await verify(clientAuthFailureChecks(await t.requestToken(client, assertion)));
     },
@@ -56,7 +56,7 @@ test.describe("jku header", () => {
     "does not fetch a jku that is not the client's registered JWKS URL",
     spec(["BS-JKU-02"], { level: "SHOULD" }),
     async ({ t }) => {
-      const client = await t.urlClient();
+      const client = await t.urlClient({ keysUnchanged: true });
       const { assertion, path, since } = await attackerAssertion(t, client);
       await t.requestToken(client, assertion);
       const fetches = await t.jwks().control.fetchesOf(path, since);
@@ -77,7 +77,7 @@ test.describe("jku header", () => {
     "rejects any jku from a client registered with an inline JWK Set",
     spec(["BS-JKU-03", "BS-ERR-03"]),
     async ({ t }) => {
-      const client = await t.client();
+      const client = await t.inlineClient();
       const { control } = t.jwks();
       const path = `/inline-client/${freshJti()}.json`;
       await control.setRoute(path, jwksRoute(publicJwks(client.keys))); // the client's genuine public keys
@@ -97,7 +97,7 @@ test.describe("jku header", () => {
       `rejects a jku that is the registered JWKS URL ${name}`,
       spec(["BS-JKU-04", "BS-ERR-03"], { level: "SHOULD" }),
       async ({ t }) => {
-        const client = await t.urlClient();
+        const client = await t.urlClient({ keysUnchanged: true });
         const ex = await t.requestToken(
           client,
           client.assertion(undefined, withHeader("jku", alter(t.jwks().url))),

@@ -1,7 +1,8 @@
 /**
  * The client registered by JWKS URL, whose key set the harness serves and changes. These tests share that
- * URL, so they run in order in one worker; each starts from and restores the baseline key set (served with
- * Cache-Control: no-store), and the one that allows caching runs last.
+ * URL, so they run in order in one worker; each restores the baseline key set (served with Cache-Control:
+ * no-store), and the one that allows caching runs last. The first two change nothing: without a
+ * jwksUrlClient they run with the main client when it is registered by URL (config client.jwksUrl).
  */
 import { generateKeyPairSync } from "node:crypto";
 import {
@@ -76,22 +77,21 @@ async function assertionWith(t: ConformanceContext, key: ClientKey): Promise<str
 
 test.describe("Client registered by JWKS URL", () => {
   test.afterEach(async ({ t }) => {
-    await serveKeys(t);
+    // Only jwksUrlClient's set is ever changed; the main client's (client.jwksUrl) stays as registered.
+    if (t.config.jwksUrlClient) await serveKeys(t);
   });
 
   test(
     "issues an access token to the client registered by JWKS URL",
     spec(["BS-TREQ-01", "BS-KEY-01", "BS-REG-01"]),
     async ({ t }) => {
-      await serveKeys(t);
-      const client = await t.urlClient();
+      const client = await t.urlClient({ keysUnchanged: true });
       await verify(tokenIssuedChecks(await t.requestToken(client, client.assertion())));
     },
   );
 
   test("honours a jku equal to the client's registered JWKS URL", spec(["BS-JKU-01"]), async ({ t }) => {
-    await serveKeys(t);
-    const client = await t.urlClient();
+    const client = await t.urlClient({ keysUnchanged: true });
     await verify(
       tokenIssuedChecks(
         await t.requestToken(client, client.assertion(undefined, withHeader("jku", t.jwks().url))),
