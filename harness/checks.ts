@@ -3,7 +3,7 @@
  * list of them as separate report steps, so one report line says exactly which part is wrong (status,
  * content type, body, error code), and all of them are reported, not just the first.
  */
-import { test } from "@playwright/test";
+import { test, type TestInfo } from "@playwright/test";
 import * as allure from "allure-js-commons";
 import { jsonBody, mediaType, type Exchange } from "./http.ts";
 import { activeProfile, judgedBy, softened, type AmbiguityId } from "./profiles.ts";
@@ -29,6 +29,30 @@ export interface Check {
    * "not observed", never passed.
    */
   readonly applies?: { readonly observed: boolean; readonly event: string };
+  /** The HTTP exchange this check judges, shown beside its failure (default: the test's latest one). */
+  readonly exchange?: Exchange;
+}
+
+/** A check that failed, as the report shows it beside the exchange it judged. */
+export interface FailedCheck {
+  readonly rule: string;
+  readonly expectation: string;
+  readonly observed: string;
+  /** The exchange it judged: its own, else the test's latest exchange when verify() ran. */
+  readonly exchange?: Exchange;
+}
+
+const failedChecks = new WeakMap<TestInfo, FailedCheck[]>();
+const exchangeLogs = new WeakMap<TestInfo, () => readonly Exchange[]>();
+
+/** Lets verify() name the exchange a failed check judged when the check does not say (the http fixture). */
+export function logExchanges(info: TestInfo, exchanges: () => readonly Exchange[]): void {
+  exchangeLogs.set(info, exchanges);
+}
+
+/** The checks verify() found failed in the test, in order (none in detection runs). */
+export function failedChecksOf(info: TestInfo): readonly FailedCheck[] {
+  return failedChecks.get(info) ?? [];
 }
 
 /** Skip-reason prefix of a test whose deciding checks never applied (the event they judge never happened). */
@@ -67,6 +91,18 @@ export async function verify(all: readonly Check[]): Promise<void> {
       else await test.step(`${check.rule}: ${check.expectation}`, judge);
     } catch (err) {
       if (!(err instanceof ConformanceViolation)) throw err;
+      if (!record) {
+        const info = test.info();
+        const exchange = check.exchange ?? exchangeLogs.get(info)?.().at(-1);
+        const failed = failedChecks.get(info) ?? [];
+        failed.push({
+          rule: check.rule,
+          expectation: check.expectation,
+          observed: err.message.slice(`${check.rule}: expected ${check.expectation}; `.length),
+          ...(exchange ? { exchange } : {}),
+        });
+        failedChecks.set(info, failed);
+      }
       const recommended = check.level === "SHOULD";
       const soft = recommended || softened(check.ambiguity);
       onlySoftened &&= soft;
@@ -144,7 +180,7 @@ export function oauthErrorChecks(
   },
 ): Check[] {
   const allow401 = expected.codes.includes("invalid_client");
-  return [
+  const checks: Check[] = [
     {
       rule: "RFC 6749 §5.1/§5.2",
       expectation: "the request to be refused, with no access token issued",
@@ -186,6 +222,7 @@ export function oauthErrorChecks(
       },
     },
   ];
+  return checks.map((c) => ({ ...c, exchange: ex }));
 }
 
 /** The client failed to authenticate: SMART requires invalid_client for every such failure. */
@@ -204,7 +241,7 @@ export function clientAuthFailureChecks(ex: Exchange): Check[] {
 
 /** A token was issued: HTTP 200, JSON, a non-empty access_token (the response's other members have tests of their own). */
 export function tokenIssuedChecks(ex: Exchange): Check[] {
-  return [
+  const checks: Check[] = [
     {
       rule: "RFC 6749 §5.1",
       expectation: "HTTP 200",
@@ -228,6 +265,7 @@ export function tokenIssuedChecks(ex: Exchange): Check[] {
       },
     },
   ];
+  return checks.map((c) => ({ ...c, exchange: ex }));
 }
 
 function errorDescription(ex: Exchange): string {

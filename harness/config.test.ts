@@ -570,6 +570,15 @@ for (const { title, config, message } of broken) {
   });
 }
 
+test("a config with a JSON syntax error names the line and column of the mistake", async () => {
+  // A comma missing after line 2's value: the parser stops at line 3's first quote.
+  const text = '{\n  "fhirBaseUrl": "http://127.0.0.1:9700/fhir"\n  "client": {}\n}\n';
+  await expect(load(text)).rejects.toThrow(/is not valid JSON: line 3,? column 3\b/);
+  await expect(load(text)).rejects.toThrow(/\n {2}3 \| {3}"client": \{\}\n {4}\| {3}\^/);
+  // Cut short: the end of the file is where it went wrong.
+  await expect(load('{\n  "fhirBaseUrl": ')).rejects.toThrow(/line 2,? column 18\b/);
+});
+
 test("the conformance command refuses a bad config before any test runs, naming the field", async () => {
   const path = join(dir, "cli-bad.json");
   await writeFile(

@@ -362,6 +362,23 @@ function assertionRules(raw: RawTargetConfig): AssertionRules {
   };
 }
 
+/**
+ * JSON.parse's message with the line and column of the mistake: Node 20 names only a character offset
+ * ("… in JSON at position 52"), and a person editing a config reads lines. Messages that already give a
+ * line (newer Node) are kept as they are.
+ */
+export function jsonSyntaxError(text: string, message: string): string {
+  if (/\bline \d+/.test(message)) return message;
+  const at = /at position (\d+)/.exec(message);
+  const offset = at ? Number(at[1]) : /end of JSON input/.test(message) ? text.length : undefined;
+  if (offset === undefined) return message;
+  const before = text.slice(0, offset).split("\n");
+  const line = before.length;
+  const column = (before[line - 1] ?? "").length + 1;
+  const source = (text.split("\n")[line - 1] ?? "").replace(/\r$/, "");
+  return `line ${line}, column ${column}: ${message}\n  ${line} | ${source}\n  ${" ".repeat(String(line).length)} | ${" ".repeat(column - 1)}^`;
+}
+
 export async function loadTargetConfig(path: string): Promise<TargetConfig> {
   const source = resolve(path);
   let text: string;
@@ -380,7 +397,7 @@ export async function loadTargetConfig(path: string): Promise<TargetConfig> {
   } catch (cause) {
     throw new HarnessError(
       "ERR_HARNESS_CONFIG",
-      `target config ${source} is not valid JSON: ${(cause as Error).message}`,
+      `target config ${source} is not valid JSON: ${jsonSyntaxError(text, (cause as Error).message)}`,
       { cause },
     );
   }

@@ -8,7 +8,8 @@ import { test as base, type TestDetails, type TestInfo } from "@playwright/test"
 import * as allure from "allure-js-commons";
 import { fetchAuthServerMetadata, stringList, type AuthServerMetadata } from "./auth-server-metadata.ts";
 import { baselineAssertion, build, JWT_BEARER, type AssertionDraft, type Mutation } from "./assertion.ts";
-import { responseObject, VERDICTS_ENV } from "./checks.ts";
+import { failedChecksOf, logExchanges, responseObject, VERDICTS_ENV } from "./checks.ts";
+import { evidenceMarkdown } from "./evidence.ts";
 import { loadTargetConfig, type TargetConfig } from "./config.ts";
 import { HarnessError, isBrokenMessage, type HarnessErrorCode } from "./errors.ts";
 import type { Dispatcher } from "undici";
@@ -50,6 +51,7 @@ import {
 } from "./profiles.ts";
 import { basisUrl, citation } from "./requirement-bases.ts";
 import { LATITUDE, type LatitudePoint } from "./latitude.ts";
+import { suiteArea } from "./areas.ts";
 import { readRunState, type RunState } from "./runner/run-state.ts";
 import { watchOf } from "./target-down.ts";
 
@@ -739,6 +741,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       // A target that stops answering: this test fails (BS-ERR-07) or is not run (harness/target-down.ts).
       onConnectionFailure: watchOf(target).onConnectionFailure,
     });
+    logExchanges(testInfo, () => http.exchanges);
     await use(http);
     if (activeProfile().name === "g10-dry-run") recordObserved(testInfo, http.exchanges.at(-1));
     if (leanRun()) return;
@@ -769,8 +772,19 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     if (!leanRun()) await labelForAllure(testInfo);
     await use(new ConformanceContext(target, http, testInfo));
     if (!leanRun() && failedOrBroken(testInfo)) {
+      const rerun = rerunCommand(testInfo.titlePath);
+      // The evidence opens the test's description: the report shows it without expanding anything.
+      const evidence = evidenceMarkdown({
+        failed: failedChecksOf(testInfo),
+        error:
+          testInfo.error?.message ?? testInfo.annotations.find((a) => a.type === "skip")?.description ?? "",
+        exchanges: http.exchanges,
+        rerun,
+      });
+      const described = describedTest(testInfo);
+      await allure.description(described ? `${evidence}\n\n---\n\n${described}` : evidence);
       await testInfo.attach(RERUN_ATTACHMENT, {
-        body: `# re-runs just this test against the same target\n${rerunCommand(testInfo.titlePath)}\n`,
+        body: `# re-runs just this test against the same target\n${rerun}\n`,
         contentType: "text/plain",
       });
     }
@@ -865,7 +879,8 @@ function annotationsOf(testInfo: TestInfo, type: string): string[] {
 export async function labelForAllure(testInfo: TestInfo): Promise<void> {
   const ids = annotationsOf(testInfo, "requirement").filter(isRequirementId);
   const level = annotationsOf(testInfo, "level")[0] as Level | undefined;
-  const area = annotationsOf(testInfo, "area")[0];
+  // The suite folder's area, so a file's tests stand together (spec()'s, from the first id, is the fallback).
+  const area = suiteArea(testInfo.file) ?? annotationsOf(testInfo, "area")[0];
   if (ids.length === 0 || !level || !area) {
     throw new HarnessError(
       "ERR_HARNESS_INTERNAL",
@@ -887,20 +902,27 @@ export async function labelForAllure(testInfo: TestInfo): Promise<void> {
     const url = basisUrl(basis);
     if (url) await allure.link(url, citation(basis), "requirement");
   }
+  await allure.description(describedTest(testInfo));
+}
+
+/** The test's description in the report: its level, requirements, judging basis and latitude points. */
+function describedTest(testInfo: TestInfo): string {
+  const ids = annotationsOf(testInfo, "requirement").filter(isRequirementId);
+  const level = annotationsOf(testInfo, "level")[0] as Level | undefined;
+  if (ids.length === 0 || !level) return "";
+  const rfcBases = activeProfile().profile.genericOnly && ids[0] ? genericBases(ids[0]) : [];
   // Where the specs leave the server a choice, the report says which outcomes are required and allowed.
   const latitude = Object.values(LATITUDE).filter((p: LatitudePoint) => p.tests.includes(testInfo.title));
-  await allure.description(
-    [
-      `Level of this check: **${level}**`,
+  return [
+    `Level of this check: **${level}**`,
+    "",
+    ...ids.map((id) => `- **${id}** (${requirements[id].level}): ${requirements[id].title}`),
+    ...(rfcBases.length > 0
+      ? ["", `Judged under the ${activeProfile().name} profile by ${rfcBases.map(citation).join("; ")}.`]
+      : []),
+    ...latitude.flatMap((p: LatitudePoint) => [
       "",
-      ...ids.map((id) => `- **${id}** (${requirements[id].level}): ${requirements[id].title}`),
-      ...(rfcBases.length > 0
-        ? ["", `Judged under the ${activeProfile().name} profile by ${rfcBases.map(citation).join("; ")}.`]
-        : []),
-      ...latitude.flatMap((p: LatitudePoint) => [
-        "",
-        `**The specs leave the server a choice here** (${p.basis}): ${p.question} Required: ${p.required}. Allowed: ${p.allowed.join("; ")}.`,
-      ]),
-    ].join("\n"),
-  );
+      `**The specs leave the server a choice here** (${p.basis}): ${p.question} Required: ${p.required}. Allowed: ${p.allowed.join("; ")}.`,
+    ]),
+  ].join("\n");
 }

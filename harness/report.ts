@@ -9,20 +9,26 @@ import { HarnessError } from "./errors.ts";
 
 const ANALYTICS = /<script[^>]*googletagmanager[^>]*><\/script>\s*<script>[\s\S]*?gtag\([\s\S]*?<\/script>/g;
 
+/** Within a category, failures are grouped by the test result label "cause" (harness/runner/causes.ts). */
+const BY_CAUSE = { groupBy: [{ label: "cause" }], groupByMessage: false } as const;
+
 /**
  * The report's categories, first match wins: a vendor sees spec failures by level, and never mistakes a
- * network problem, a refused prerequisite or a bad config for one.
+ * network problem, a refused prerequisite or a bad config for one. Under each, the tests are grouped by
+ * cause ("cause: <rule>: expected …; got …", with its count), so one fault shared by many tests reads once.
  */
 export const REPORT_CATEGORIES = [
   {
     id: "shall-violation",
     name: "SHALL violation",
     matchers: { statuses: ["failed"], labels: { finding: "^SHALL$" } },
+    ...BY_CAUSE,
   },
   {
     id: "should-finding",
     name: "SHOULD finding",
     matchers: { statuses: ["failed"], labels: { finding: "^(SHOULD|MAY)$" } },
+    ...BY_CAUSE,
   },
   {
     id: "target-unreachable",
@@ -31,16 +37,19 @@ export const REPORT_CATEGORIES = [
       statuses: ["broken", "failed", "skipped"],
       message: "\\[ERR_TARGET_(UNREACHABLE|TIMEOUT)\\]",
     },
+    ...BY_CAUSE,
   },
   {
     id: "target-prerequisite",
     name: "Target refused a step the test needs",
     matchers: { statuses: ["broken", "failed", "skipped"], message: "\\[ERR_TARGET_PREREQUISITE\\]" },
+    ...BY_CAUSE,
   },
   {
     id: "harness-error",
     name: "Harness or config error",
     matchers: { statuses: ["broken", "failed", "skipped"], message: "\\[ERR_HARNESS_[A-Z_]+\\]" },
+    ...BY_CAUSE,
   },
 ] as const;
 

@@ -4,7 +4,8 @@
  * with the client registered as given, runs the command as the client (or listens until interrupted or
  * the timeout), then runs the client checks of suites/client/ over what the client sent and writes the
  * report: reports/summary.json, junit.xml, the Allure report. Exit 0: no SHALL check failed; 1: one did;
- * 2: nothing could be judged (bad arguments, the judge could not start).
+ * 2: nothing could be judged (bad arguments, the judge could not start, the client command could not be
+ * started).
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -136,18 +137,46 @@ export function parseClientCheckArgs(argv: readonly string[]): Args | "help" {
   };
 }
 
+/** Why a command could not be started, in words a user can act on. */
+function startProblem(program: string, err: NodeJS.ErrnoException): string {
+  const why =
+    err.code === "ENOENT"
+      ? `no such program or file (is "${program}" on PATH, or the path right?)`
+      : err.code === "EACCES"
+        ? `permission denied (is "${program}" an executable file? chmod +x it, or run it through its interpreter)`
+        : err.code === "ENOEXEC"
+          ? "not an executable format (give a script a #! line, or run it through its interpreter)"
+          : err.message;
+  return `${err.code ?? "error"}: ${why}`;
+}
+
 /** Runs the client command with the judge's coordinates; keeps the tail of its stderr for diagnostics. */
 async function runClient(args: Args, judge: Judge): Promise<NonNullable<ClientSession["command"]>> {
   const [program, ...rest] = args.command as [string, ...string[]];
-  const child = spawn(program, rest, {
-    stdio: ["ignore", "inherit", "pipe"],
-    env: {
-      ...process.env,
-      SMART_FHIR_BASE_URL: judge.fhirBaseUrl,
-      SMART_CLIENT_ID: args.clientId,
-      SMART_TOKEN_URL: judge.tokenUrl,
-    },
+  const notStarted = (err: NodeJS.ErrnoException) => ({
+    argv: args.command,
+    exitCode: null,
+    signal: null,
+    timedOut: false,
+    stderrTail: "",
+    startError: startProblem(program, err),
   });
+  let child;
+  try {
+    child = spawn(program, rest, {
+      stdio: ["ignore", "inherit", "pipe"],
+      env: {
+        ...process.env,
+        SMART_FHIR_BASE_URL: judge.fhirBaseUrl,
+        SMART_CLIENT_ID: args.clientId,
+        SMART_TOKEN_URL: judge.tokenUrl,
+      },
+    });
+  } catch (err) {
+    // Some start failures are thrown rather than emitted (e.g. ENOEXEC on some platforms).
+    return notStarted(err as NodeJS.ErrnoException);
+  }
+  const started = child;
   let tail = "";
   child.stderr.on("data", (chunk: Buffer) => {
     process.stderr.write(chunk);
@@ -166,14 +195,9 @@ async function runClient(args: Args, judge: Judge): Promise<NonNullable<ClientSe
   process.once("SIGINT", stop);
   try {
     return await new Promise((done) => {
+      // Emitted when the command could not be started (ENOENT, EACCES, …); a started one ends in "close".
       child.on("error", (err) => {
-        done({
-          argv: args.command,
-          exitCode: null,
-          signal: null,
-          timedOut,
-          stderrTail: `could not start: ${err.message}`,
-        });
+        if (started.pid === undefined) done(notStarted(err));
       });
       child.on("close", (exitCode, signal) => {
         done({ argv: args.command, exitCode, signal, timedOut, stderrTail: tail.trim() });
@@ -183,6 +207,63 @@ async function runClient(args: Args, judge: Judge): Promise<NonNullable<ClientSe
     clearTimeout(timer);
     process.removeListener("SIGINT", stop);
   }
+}
+
+/** How the client command ended, for the console and the report. */
+function clientExit(command: NonNullable<ClientSession["command"]>): string {
+  if (command.startError) return `could not be started (${command.startError})`;
+  if (command.timedOut) return "was stopped after the timeout";
+  return command.signal ? `was ended by ${command.signal}` : `exited with ${command.exitCode ?? "?"}`;
+}
+
+/** The command as a shell line (arguments quoted where a shell would split or expand them). */
+function shellLine(argv: readonly string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(" ");
+}
+
+/** The client report's environment panel: who was judged, registered how, by which judge, running what. */
+function environmentEntries(session: ClientSession, summary: Summary): [string, string][] {
+  const { registration, judge, command } = session;
+  const kids = (registration.jwks?.keys ?? []).map((k) => (typeof k.kid === "string" ? k.kid : "(no kid)"));
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version?: string;
+  };
+  const tokenRequests = session.requests.filter(
+    (r) => r.origin === "judge" && r.url.split("?")[0] === new URL(judge.tokenUrl).pathname,
+  ).length;
+  return [
+    ["Client id", registration.clientId],
+    [
+      "Registration",
+      registration.jwksUrl
+        ? `JWKS URL ${registration.jwksUrl}`
+        : `inline JWK Set, ${kids.length} key(s): ${kids.join(", ")}`,
+    ],
+    ["Scopes", registration.scope],
+    ["Judge FHIR base URL", judge.fhirBaseUrl],
+    ["Judge token URL", judge.tokenUrl],
+    ["Token lifetime", `${judge.tokenLifetimeSeconds} s`],
+    ["Command", command ? shellLine(command.argv) : "none (the judge listened; the client was run by hand)"],
+    ["Client exit status", command ? clientExit(command) : "not run by the judge"],
+    ["Requests seen", `${session.requests.length} (${tokenRequests} token request(s))`],
+    ["Suite version", pkg.version ?? "unknown"],
+    ["Node.js", process.version],
+    ["Run status", summary.runStatus],
+  ];
+}
+
+/** Writes Allure's environment.properties (the report's environment panel). */
+function writeEnvironment(resultsDir: string, entries: readonly (readonly [string, string])[]): void {
+  if (!existsSync(resultsDir)) return;
+  const escape = (text: string) =>
+    text
+      .replace(/\\/g, "\\\\")
+      .replace(/([=:])/g, "\\$1")
+      .replace(/\n/g, " ");
+  writeFileSync(
+    join(resultsDir, "environment.properties"),
+    `${entries.map(([k, v]) => `${escape(k).replace(/ /g, "\\ ")}=${escape(v)}`).join("\n")}\n`,
+  );
 }
 
 /** No command: listen until Ctrl-C / SIGTERM or the timeout. */
@@ -272,10 +353,10 @@ async function main(argv: readonly string[]): Promise<number> {
   if (args.command.length) {
     console.error(`Running the client: ${args.command.join(" ")}`);
     command = await runClient(args, judge);
-    const how = command.timedOut
-      ? `was stopped after ${args.timeoutSeconds} s`
-      : `exited with ${command.exitCode ?? command.signal}`;
-    console.error(`The client ${how}.`);
+    if (!command.startError) {
+      const how = command.timedOut ? `was stopped after ${args.timeoutSeconds} s` : clientExit(command);
+      console.error(`The client ${how}.`);
+    }
   } else {
     console.log(`SMART_FHIR_BASE_URL=${judge.fhirBaseUrl}`);
     console.log(`SMART_CLIENT_ID=${args.clientId}`);
@@ -290,6 +371,13 @@ async function main(argv: readonly string[]): Promise<number> {
   for (const dir of ["allure-results", "allure-report"])
     rmSync(join(reports, dir), { recursive: true, force: true });
   for (const file of ["summary.json", "junit.xml"]) rmSync(join(reports, file), { force: true });
+  if (command?.startError) {
+    // Not the client's fault on the wire: there was no client to judge (a wrong path, a script not executable).
+    console.error(
+      `\nThe client command could not be started: ${shellLine(command.argv)}\n  ${command.startError}\nCould not judge the client: nothing was judged, no report was written.`,
+    );
+    return 2;
+  }
   const status = await judgeSession(session, reports, args.clientId);
   const summaryPath = join(reports, "summary.json");
   if (!existsSync(summaryPath)) {
@@ -300,6 +388,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const summary = JSON.parse(readFileSync(summaryPath, "utf8")) as Summary;
   writeFileSync(join(reports, "junit.xml"), junitXml(summary));
+  writeEnvironment(join(reports, "allure-results"), environmentEntries(session, summary));
   const index = generateHtmlReport(reports);
   const tokenRequests = session.requests.filter(
     (r) => r.url.split("?")[0] === new URL(judge.tokenUrl).pathname,

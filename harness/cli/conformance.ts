@@ -19,6 +19,9 @@ import { g10Markdown, g10Rows } from "../g10-report.ts";
 import { generateHtmlReport } from "../report.ts";
 import { requirementRows, requirementsCsv, requirementsMarkdown } from "../requirement-table.ts";
 import { reportsDir } from "../runner/paths.ts";
+import { resultLine } from "../runner/result-line.ts";
+import { secondsSince, step } from "../runner/steps.ts";
+import { causesBlock, causesMarkdown, groupCauses } from "../runner/causes.ts";
 import type { Summary } from "../runner/summary-reporter.ts";
 
 const HELP = `Usage: npm run conformance -- [options]
@@ -31,7 +34,10 @@ Options:
   --grep <pattern>  run only tests whose title matches
   --workers <n>     parallel workers (default 3)
   --run-timeout <s> whole-run timeout in seconds (default: the config's runTimeoutSeconds, else 1800)
-  --profile <name>  how ambiguities are judged: smart-v2 (default), strict, interop (see harness/profiles.ts)
+  --profile <name>  how ambiguities are judged (see harness/profiles.ts), one of:
+                    ${Object.keys(PROFILES)
+                      .map((name) => (name === DEFAULT_PROFILE ? `${name} (default)` : name))
+                      .join(", ")}
   --fail-on <level> shall (default): exit 1 when a SHALL test failed; should: also when a SHOULD or MAY
                     test failed; never: findings never fail the run (exit 2 still means "could not judge")
   --baseline <file> an earlier summary.json: prints and records (reports/baseline-comparison.json) the
@@ -146,6 +152,7 @@ async function main(): Promise<number> {
     "baseline-comparison.json",
     "g10-dry-run.md",
     "g10-dry-run.json",
+    "causes.md",
   ])
     rmSync(join(reports, file), { force: true });
 
@@ -169,6 +176,13 @@ async function main(): Promise<number> {
   writeFileSync(table, requirementsMarkdown(rows, summary));
   writeEnvironment(join(reports, "allure-results"), summary);
   const attachments = [table];
+  const causes = summary.causes ?? groupCauses(summary.tests);
+  if (causes.length > 0) {
+    // First among the report's global attachments: the causes, each once, with its count and tests.
+    const causesFile = join(reports, "causes.md");
+    writeFileSync(causesFile, causesMarkdown(causes));
+    attachments.unshift(causesFile);
+  }
   if (profile === "g10-dry-run") {
     const rows = g10Rows(summary);
     const g10 = join(reports, "g10-dry-run.md");
@@ -180,21 +194,18 @@ async function main(): Promise<number> {
       `\n(g)(10) dry run: Inferno would pass ${would} of its ${rows.length} backend-services tests (${relative(process.cwd(), g10)})`,
     );
   }
+  const generating = Date.now();
+  step("generating the HTML report");
   const index = generateHtmlReport(reports, attachments);
-  const { passed, failed, skipped, broken } = summary.totals;
-  // Absent from summaries of older runs; counted from the tests so both read alike.
-  const notRun = summary.tests.filter((t) => t.status === "notRun").length;
-  const byLevel = Object.entries(summary.failedByLevel)
-    .map(([level, n]) => `${n} ${level}`)
-    .join(", ");
+  step(`report written (${secondsSince(generating)})`);
+  // Failures that share a cause (e.g. one wrong error code behind 50 tests) read once, before the tests.
+  for (const line of causesBlock(causes)) console.log(line);
   const rerun = summary.tests.filter((t) => t.status === "failed" && t.rerun);
   if (rerun.length) console.log("\nFailed tests; each command under one re-runs just that test:");
   for (const t of rerun) console.log(`  ✘ ${t.id}\n    ${t.rerun}`);
   console.log(`\nTarget: ${summary.target}${summary.fhirBaseUrl ? ` (${summary.fhirBaseUrl})` : ""}`);
   console.log(`Profile: ${profile}`);
-  console.log(
-    `Result: ${passed} passed, ${failed} failed${byLevel ? ` (${byLevel})` : ""}, ${skipped} skipped, ${broken} broken${notRun ? `, ${notRun} not run` : ""}`,
-  );
+  console.log(resultLine(summary));
   if (summary.targetDown) {
     console.error(
       `\nThe ${summary.targetDown.message} (${summary.targetDown.id}): it stopped answering after ${summary.targetDown.request} and stayed down, so the run stopped there; ${summary.targetDown.notRun} tests were not run.`,

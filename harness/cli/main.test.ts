@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
+import { DEFAULT_PROFILE, PROFILES } from "../profiles.ts";
 
 function cli(
   args: readonly string[],
@@ -34,6 +35,14 @@ test("every command answers --help, and an unknown command is refused with the l
   const unknown = cli(["frobnicate"]);
   expect(unknown.status).toBe(2);
   expect(unknown.output).toContain('unknown command "frobnicate"');
+});
+
+test("run --help lists every profile the command accepts", () => {
+  const { status, output } = cli(["run", "--help"]);
+  expect(status, output).toBe(0);
+  const listed = /--profile <name>[\s\S]*?one of:\s+([^\n]+)/.exec(output)?.[1] ?? "";
+  expect(listed.split(", ").map((p) => p.replace(/ \(default\)$/, ""))).toEqual(Object.keys(PROFILES));
+  expect(listed).toContain(`${DEFAULT_PROFILE} (default)`);
 });
 
 test("keys makes any asked algorithm, and a bad keys command line is one line with exit status 2", () => {

@@ -43,6 +43,12 @@ export class JudgedSession {
   /** Requests to the FHIR base other than discovery (reads, searches, metadata). */
   readonly fhirRequests: readonly ObservedRequest[];
   readonly discoveryRequests: readonly ObservedRequest[];
+  /**
+   * Every request to the judge's origin for a well-known document, wherever the client looked: the FHIR
+   * base's smart-configuration and any other (a root-relative `/.well-known/smart-configuration`, an
+   * `openid-configuration`, …) — the evidence of a discovery that went astray.
+   */
+  readonly discoveryAttempts: readonly ObservedRequest[];
   readonly foreignRequests: readonly ObservedRequest[];
 
   constructor(readonly session: ClientSession) {
@@ -71,6 +77,7 @@ export class JudgedSession {
     });
     const discovery = `${this.fhirPath}/.well-known/smart-configuration`;
     this.discoveryRequests = own.filter((r) => pathOf(r) === discovery);
+    this.discoveryAttempts = own.filter((r) => pathOf(r).includes("/.well-known/"));
     this.fhirRequests = own.filter(
       (r) =>
         pathOf(r) !== discovery && (pathOf(r) === this.fhirPath || pathOf(r).startsWith(`${this.fhirPath}/`)),
@@ -107,6 +114,21 @@ export class JudgedSession {
   /** The token requests as requests (whatever they carried). */
   get tokenRequestsSent(): readonly ObservedRequest[] {
     return this.tokenRequests.map((t) => t.request);
+  }
+
+  /** The token requests that carried a client_assertion, as requests. */
+  get assertionRequests(): readonly ObservedRequest[] {
+    return this.assertions.map((t) => t.request);
+  }
+
+  /**
+   * Starts a check over some requests: attaches them, or skips the running test with the reason when
+   * there are none. Call it in the test body: a skip in a hook is shown by Allure as a "Global Error",
+   * not as the skipped check it is.
+   */
+  async judging(requests: readonly ObservedRequest[], noneObserved: string): Promise<void> {
+    base.skip(requests.length === 0, noneObserved);
+    await this.attach(requests);
   }
 
   /** Token requests that carried a client_assertion. */

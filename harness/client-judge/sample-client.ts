@@ -52,6 +52,8 @@ export const MUTANTS = {
   // discovery
   "discovery-without-accept": "fetches the discovery document without an Accept header",
   "no-discovery": "skips discovery and posts to a token URL it was configured with ({origin}/auth/token)",
+  "root-discovery":
+    "looks for discovery at the origin's root ({origin}/.well-known/smart-configuration), not the FHIR base's",
   // token use
   "token-in-query": "sends the access token as an access_token query parameter instead of the header",
   "token-in-query-and-header": "sends the access token both in the query and in the Authorization header",
@@ -206,7 +208,11 @@ async function discover(ctx: Context): Promise<string> {
     ctx.log(`discovery: skipped, using the configured token URL ${configured}`);
     return configured;
   }
-  const url = `${ctx.fhirBase}/.well-known/smart-configuration`;
+  // A root-relative reference resolves against the origin: the judge has no document there (404).
+  const url =
+    ctx.mutant === "root-discovery"
+      ? new URL("/.well-known/smart-configuration", ctx.fhirBase).href
+      : `${ctx.fhirBase}/.well-known/smart-configuration`;
   const headers: Record<string, string> =
     ctx.mutant === "discovery-without-accept" ? {} : { accept: "application/json" };
   const answer = await send(ctx, "discovery", "GET", url, headers);

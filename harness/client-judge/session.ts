@@ -77,6 +77,8 @@ export interface ClientSession {
     readonly timedOut: boolean;
     /** The last lines the command wrote to stderr (for "the client crashed" diagnostics). */
     readonly stderrTail: string;
+    /** Why the command could not be started at all (ENOENT, EACCES, …): then nothing was judged. */
+    readonly startError?: string;
   };
   readonly requests: readonly ObservedRequest[];
   readonly jwksFetches: readonly JwksFetch[];

@@ -30,6 +30,7 @@ import {
 } from "./embedded-target.ts";
 import { makeLoopbackCertificate } from "./loopback-cert.ts";
 import { RUN_INFO_ENV, RUN_STATE_ENV, type RunInfo, type RunState } from "./run-state.ts";
+import { secondsSince, step } from "./steps.ts";
 
 const JWKS_PATH = "/jwks/url-client.json";
 /** Where the embedded target's main client's keys are served when it registers clients only by URL. */
@@ -90,7 +91,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     await writeFile(statePath, JSON.stringify(state, null, 2));
     process.env[RUN_STATE_ENV] = statePath;
     const config = await loadTargetConfig(state.targetConfigPath);
+    const probing = Date.now();
+    step(`checking the target answers: ${config.fhirBaseUrl ?? targetUrl(config)}`);
     const probe = await probeTarget(config);
+    step(`target answered (${secondsSince(probing)}); running the tests`);
     const info: RunInfo = {
       name: config.name,
       ...(config.fhirBaseUrl !== undefined ? { fhirBaseUrl: config.fhirBaseUrl } : {}),
@@ -213,6 +217,7 @@ async function external(
   dir: string,
   cleanups: (() => Promise<void>)[],
 ): Promise<RunState> {
+  step(`loading the target config ${configPath}`);
   const config = await loadTargetConfig(configPath);
   const hosts = new Map<string, JwksHost>();
   let clientJwks: RunState["clientJwks"];
@@ -230,12 +235,14 @@ async function external(
   if (config.jwksUrlClient) {
     // Without listen, the schema has already required an http URL on loopback.
     const { privateJwksPath } = config.jwksUrlClient;
+    if (!privateJwksPath) step("generating this run's keys for the JWKS URL client (RS384 and ES384)");
     const keySet = privateJwksPath
       ? {
           path: privateJwksPath,
           keys: await loadPrivateJwks(privateJwksPath, "jwksUrlClient.privateJwksPath"),
         }
       : await generateKeySet(dir, "url-client");
+    step(`serving the JWKS URL client's keys at ${config.jwksUrlClient.jwksUrl}`);
     const host = await serveClientKeys(hosts, config.jwksUrlClient, keySet.keys, cleanups);
     jwksUrlClient = { privateJwksPath: keySet.path, controlUrl: host.controlUrl };
   }
@@ -256,6 +263,8 @@ async function embedded(dir: string, cleanups: (() => Promise<void>)[]): Promise
   // A deployment choice too: a server that registers clients only by JWKS URL (no inline JWK Set).
   const urlOnly = registrationFromEnv() === "jwks-url-only";
   const alternate = alternateFromEnv();
+  const generating = Date.now();
+  step("generating this run's client keys (RS384 and ES384, two clients)");
   const [inline, byUrl] = await Promise.all([
     generateKeySet(dir, "client"),
     generateKeySet(dir, "url-client"),
@@ -267,6 +276,8 @@ async function embedded(dir: string, cleanups: (() => Promise<void>)[]): Promise
   const clientJwksUrl = urlOnly ? `${host.origin}${CLIENT_JWKS_PATH}` : undefined;
   if (urlOnly) host.setRoute(CLIENT_JWKS_PATH, jwksRoute(publicJwks(inline.keys), STABLE_KEYS_CACHE_CONTROL));
 
+  step(`keys ready (${secondsSince(generating)}); starting the embedded reference target`);
+  const starting = Date.now();
   const tls = process.env.SMART_REFERENCE_HTTP === "1" ? undefined : makeLoopbackCertificate(dir);
   if (!tls && process.env.SMART_REFERENCE_HTTP !== "1") {
     console.warn(
@@ -288,6 +299,7 @@ async function embedded(dir: string, cleanups: (() => Promise<void>)[]): Promise
     ...(ssrfGuard ? { ssrfGuard } : {}),
   });
   cleanups.push(() => server.close());
+  step(`embedded reference target listening at ${server.fhirBaseUrl} (${secondsSince(starting)})`);
   // SMART_REFERENCE_PROTECTED_RESOURCE=<FHIR path>, under oauth-jwt: the config names no FHIR base, only the
   // token endpoint and that path as its protectedResource (how a non-FHIR API is configured).
   const resourcePath = process.env.SMART_REFERENCE_PROTECTED_RESOURCE;

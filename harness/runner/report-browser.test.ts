@@ -2,9 +2,13 @@
  * The HTML report works in a real browser: a small run against the embedded reference target with a seeded
  * fault (skip-aud-check, so the aud tests fail) writes the Allure report, and Debian's Chromium, driven by
  * playwright-core, opens it from file:// with every non-file request blocked. The tree groups the tests by
- * spec area and shows the failing ones; a failing test shows what the spec expects and what came back,
- * its category, its requirement links and its attachments, an HTTP exchange opens with its request line
- * and a curl line said not to be replayable, and the command that re-runs just that test is attached. A full-page screenshot of the failing test goes to reports/report-browser.png.
+ * spec area of their file and shows the failing ones; a failing test shows what the spec expects and what
+ * came back, its category, its requirement links, and, open without expanding anything, the failed check,
+ * the HTTP exchange it judged, the decoded client assertion and the command that re-runs it; its
+ * attachments stand at the top level (no "After Hooks", no error-context, no "unknown" metadata step), an
+ * HTTP exchange opens with its request line and a curl line said not to be replayable. The two failing
+ * tests share one cause, shown once with its count in the console (before the failed list), summary.json
+ * and the report's categories. A full-page screenshot of the failing test goes to reports/report-browser.png.
  *
  * Chromium cannot be downloaded here: the test needs /usr/bin/chromium (`apt-get install -y chromium`,
  * which .ci/run does) and fails, not skips, without it.
@@ -30,9 +34,15 @@ const CHROMIUM_ARGS = [
   "--disable-sync",
   "--no-first-run",
 ];
-/** Two aud tests that fail under skip-aud-check, one that still passes, and two discovery tests. */
+/**
+ * Two aud tests that fail under skip-aud-check, one that still passes, two discovery tests, and a kid test
+ * whose first requirement id (BS-JWTH-01) is a client assertion's but whose file is key resolution's.
+ */
 const GREP =
-  "aud is not a URL|assertion without aud|accepts aud as an array|names an absolute token_endpoint|lists client_credentials in grant";
+  "aud is not a URL|assertion without aud|accepts aud as an array|names an absolute token_endpoint|lists client_credentials in grant|assertion without kid";
+/** What both failing tests failed on first: the cause they are grouped under. */
+const CAUSE =
+  "RFC 6749 §5.1/§5.2: expected the request to be refused, with no access token issued; got HTTP 200 with an access_token";
 const FAILING = [
   "rejects a client assertion whose aud is not a URL",
   "rejects a client assertion without aud",
@@ -82,7 +92,21 @@ test("the HTML report renders in Chromium: tree, failing test, attachments, requ
       expect(result.tests.filter((t) => t.status === "failed").map((t) => t.title)).toEqual(
         expect.arrayContaining(FAILING),
       );
-      expect(result.totals).toEqual({ passed: 3, failed: 2, skipped: 0, broken: 0, notRun: 0 });
+      expect(result.totals).toEqual({ passed: 4, failed: 2, skipped: 0, broken: 0, notRun: 0 });
+      // One cause, once, with its count and its tests: in summary.json and, before the failed list, the console.
+      expect(result.causes).toEqual([
+        expect.objectContaining({ cause: CAUSE, status: "failed", count: 2, tests: expect.any(Array) }),
+      ]);
+      expect(result.causes?.[0]?.tests.map((id) => id.split(" › ").at(-1)).sort()).toEqual(
+        [...FAILING].sort(),
+      );
+      const causes = run.output.indexOf("Causes (");
+      expect(causes, `the console shows no Causes block:\n${run.output}`).toBeGreaterThan(-1);
+      expect(run.output.indexOf(`2 failed: ${CAUSE}`)).toBeGreaterThan(causes);
+      expect(run.output.indexOf("Failed tests;")).toBeGreaterThan(causes);
+      expect(result.tests.find((t) => t.title === "rejects a client assertion without kid")?.area).toBe(
+        "Key resolution",
+      );
       return result;
     });
     const opened = summary.tests.find((t) => t.title === OPENED);
@@ -116,10 +140,10 @@ test("the HTML report renders in Chromium: tree, failing test, attachments, requ
       await expect(page.getByTestId("report-title")).toHaveText("SMART Backend Services conformance");
       const section = (title: string) =>
         page.getByTestId("tree-section-title").filter({ hasText: new RegExp(`^${title}$`) });
-      for (const title of ["Client assertion", "Discovery", "Client assertion aud"])
+      for (const title of ["Client assertion", "Discovery", "Client assertion aud", "Key resolution"])
         await expect(section(title)).toBeVisible();
       await expect(page.getByTestId("tab-failed")).toContainText("2");
-      await expect(page.getByTestId("tab-passed")).toContainText("3");
+      await expect(page.getByTestId("tab-passed")).toContainText("4");
       for (const title of FAILING) {
         const leaf = page.getByTestId("tree-leaf").filter({ hasText: title });
         await expect(leaf).toBeVisible();
@@ -130,6 +154,12 @@ test("the HTML report renders in Chromium: tree, failing test, attachments, requ
       await section("SMART configuration document").click();
       const passed = page.getByTestId("tree-leaf").filter({ hasText: "names an absolute token_endpoint" });
       await expect(passed.getByTestId("tree-leaf-status-passed")).toBeVisible();
+      // The kid test stands under its file's area, not under its first requirement id's (Client assertion).
+      const kid = page.getByTestId("tree-leaf").filter({ hasText: "rejects a client assertion without kid" });
+      await expect(kid).toBeHidden();
+      await section("Key resolution").click();
+      await section("Key selection by kid").click();
+      await expect(kid.getByTestId("tree-leaf-status-passed")).toBeVisible();
     });
 
     await test.step("a failing test shows its error, category and requirement links", async () => {
@@ -146,6 +176,34 @@ test("the HTML report renders in Chromium: tree, failing test, attachments, requ
         /expected HTTP status 400 \(or 401 for invalid_client\); got HTTP 200/,
       );
       for (const line of (opened?.message ?? "").split("\n")) await expect(error).toContainText(line);
+
+      // Without expanding anything: the failed check, the exchange it judged, the decoded assertion and the
+      // re-run command open the test's description.
+      const description = page.frameLocator('[data-testid="test-result-description-frame"]').locator("body");
+      await expect(description).toContainText("Why this test failed");
+      await expect(description).toContainText(/Failed check( \d+ of \d+)?: RFC 6749 §5\.1\/§5\.2/);
+      await expect(description).toContainText("got HTTP 200 with an access_token");
+      const blocks = description.locator("pre");
+      const exchangeBlock = blocks.filter({ hasText: /^POST https:\/\/127\.0\.0\.1:\d+\/auth\/token$/m });
+      await expect(exchangeBlock).toBeVisible();
+      await expect(exchangeBlock).toContainText(/^HTTP 200 +\(\d+ ms\)$/m);
+      await expect(exchangeBlock).toContainText("<signature removed");
+      const decodedBlock = blocks.filter({ hasText: /"claims": \{/ });
+      await expect(decodedBlock).toBeVisible();
+      await expect(decodedBlock).toContainText(/"header": \{\s+"alg": "(RS|ES)384"/);
+      await expect(decodedBlock).toContainText("characters (not shown)");
+      const rerunBlock = blocks.filter({ hasText: "npm run conformance --" });
+      await expect(rerunBlock).toBeVisible();
+      await expect(rerunBlock).toContainText(`${OPENED}(?: @|$)/'`);
+
+      // The steps hold the checks and, at the top level (not in "After Hooks"), the attachments; no
+      // annotation step without a duration ("unknown") and no Playwright error-context.
+      const steps = page.getByTestId("test-result-steps-root");
+      await expect(steps).toContainText("re-run this test");
+      await expect(steps).not.toContainText("After Hooks");
+      await expect(steps).not.toContainText("unknown");
+      await expect(steps).not.toContainText("error-context");
+      await expect(steps).not.toContainText("requirement: BS-");
       await expect(
         page.getByTestId("test-result-steps-root").getByTestId("test-result-error-message").first(),
       ).toContainText(/expected .+; got HTTP 200/);
@@ -172,6 +230,7 @@ test("the HTML report renders in Chromium: tree, failing test, attachments, requ
         page.getByTestId("test-result-attachment").filter({
           has: page.getByTestId("test-result-attachment-header").filter({ hasText: name }),
         });
+      await expect(attachment(/error-context/)).toHaveCount(0);
       const exchange = attachment(/\d\d token request: HTTP 200/);
       const decoded = attachment(/\d\d assertion: decoded header and claims/);
       await expect(exchange).toHaveCount(1);
@@ -208,6 +267,10 @@ test("the HTML report renders in Chromium: tree, failing test, attachments, requ
       const category = page.locator('[id^="cat:"]').filter({ has: title });
       for (const failing of FAILING)
         await expect(category.getByTestId("tree-leaf-title").filter({ hasText: failing })).toBeVisible();
+      // Within the category, the tests are grouped by cause: the cause once, with its count.
+      const cause = category.getByTestId("tree-section-title").filter({ hasText: CAUSE });
+      await expect(cause).toHaveCount(1);
+      await expect(cause).toContainText(/^cause/);
     });
 
     expect([...succeeded], "the report fetched something from the network").toEqual([]);

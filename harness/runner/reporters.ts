@@ -7,7 +7,9 @@ import type { ReporterDescription } from "@playwright/test";
 
 export function judgingReporters(reports: string): ReporterDescription[] {
   return [
-    [process.env.SMART_QUIET ? "dot" : "list"],
+    // SMART_QUIET (the harness's own tests): Playwright's dots, as ever; otherwise a line per test and the
+    // counts summary.json gives, with a progress line on a terminal.
+    [process.env.SMART_QUIET ? "dot" : "./harness/runner/console-reporter.ts"],
     ["./harness/runner/summary-reporter.ts"],
     [
       "./harness/runner/allure-reporter.ts",

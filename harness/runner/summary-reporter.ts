@@ -19,7 +19,9 @@ import { FINDING_ANNOTATION, VERDICT_ANNOTATION } from "../checks.ts";
 import { isBrokenMessage, isNotRunMessage } from "../errors.ts";
 import { activeProfile } from "../profiles.ts";
 import { fromFile, rerunCommand } from "../rerun.ts";
+import { suiteArea } from "../areas.ts";
 import { TARGET_DOWN_ANNOTATION, TARGET_DOWN_REQUIREMENT, type TargetDownRecord } from "../target-down.ts";
+import { groupCauses, type Cause } from "./causes.ts";
 import { readRunInfo } from "./run-state.ts";
 import { reportsDir } from "./paths.ts";
 
@@ -75,6 +77,11 @@ export interface Summary {
   };
   /** Failed tests by the level of what they check: a SHALL failure fails a CI gate by default. */
   readonly failedByLevel: Readonly<Record<string, number>>;
+  /**
+   * The failed and broken tests grouped by cause (their first failed check, normalised: see
+   * harness/runner/causes.ts), most tests first. Absent from summaries of older runs.
+   */
+  readonly causes?: readonly Cause[];
   readonly tests: readonly SummaryTest[];
 }
 
@@ -99,7 +106,7 @@ function skipReason(result: TestResult): string | undefined {
 }
 
 /** Why a test did not pass: the recorded or thrown violation, or the reason it was skipped or broken. */
-function messageOf(result: TestResult): string {
+export function messageOf(result: TestResult): string {
   return (
     recordedViolation(result) ??
     result.error?.message ??
@@ -108,7 +115,12 @@ function messageOf(result: TestResult): string {
   ).replace(ANSI, "");
 }
 
-function statusOf(result: TestResult): TestStatus {
+/**
+ * A test's status as the summary (and so the console reporter, the gate and JUnit) counts it: recorded
+ * violations are failures, skips that carry a harness error code are broken, not run when the target went
+ * down. Every count shown anywhere comes from here, so the console and summary.json agree.
+ */
+export function statusOf(result: TestResult): TestStatus {
   if (result.status === "passed") return recordedViolation(result) === undefined ? "passed" : "failed";
   if (result.status === "skipped") {
     const reason = skipReason(result);
@@ -156,7 +168,7 @@ export default class SummaryReporter implements Reporter {
         id: stableId(test),
         title: test.title,
         ...(project ? { project } : {}),
-        area: annotation(test, "area")[0] ?? "Other",
+        area: suiteArea(test.location.file) ?? annotation(test, "area")[0] ?? "Other",
         requirements:
           down && !requirements.includes(TARGET_DOWN_REQUIREMENT)
             ? [...requirements, TARGET_DOWN_REQUIREMENT]
@@ -200,6 +212,7 @@ export default class SummaryReporter implements Reporter {
       totals,
       ...(targetDown ? { targetDown } : {}),
       failedByLevel,
+      causes: groupCauses(tests),
       tests,
     };
     const dir = reportsDir();

@@ -6,12 +6,8 @@ import { clientTest as test, spec, verify } from "../../harness/index.ts";
 const EXP_ROUNDING_SECONDS = 1;
 
 test.describe("assertion claims", () => {
-  test.beforeEach(async ({ judged }) => {
-    test.skip(judged.assertions.length === 0, "the client sent no client assertion");
-    await judged.attach(judged.assertions.map((t) => t.request));
-  });
-
   test("sets iss and sub to its client id", spec(["BS-CLI-07"]), async ({ judged }) => {
+    await judged.judging(judged.assertionRequests, "the client sent no client assertion");
     const clientId = judged.session.registration.clientId;
     const claim = (name: "iss" | "sub") => ({
       rule: "SMART client-confidential-asymmetric §authenticating / RFC 7523 §3",
@@ -25,6 +21,7 @@ test.describe("assertion claims", () => {
   });
 
   test("sets aud to exactly the token URL", spec(["BS-CLI-07"]), async ({ judged }) => {
+    await judged.judging(judged.assertionRequests, "the client sent no client assertion");
     const tokenUrl = judged.session.judge.tokenUrl;
     await verify([
       {
@@ -41,6 +38,7 @@ test.describe("assertion claims", () => {
   });
 
   test("sets exp to an integer at most five minutes ahead", spec(["BS-CLI-07"]), async ({ judged }) => {
+    await judged.judging(judged.assertionRequests, "the client sent no client assertion");
     const startedAt = Date.parse(judged.session.judge.startedAt);
     const arrival = (atMs: number) => (startedAt + atMs) / 1000;
     await verify([
@@ -68,6 +66,7 @@ test.describe("assertion claims", () => {
   });
 
   test("sends a jti", spec(["BS-CLI-07"]), async ({ judged }) => {
+    await judged.judging(judged.assertionRequests, "the client sent no client assertion");
     await verify([
       {
         rule: "SMART client-confidential-asymmetric §authenticating (jti)",
@@ -86,6 +85,7 @@ test.describe("assertion claims", () => {
     "uses a new assertion with a new jti for every token request",
     spec(["BS-CLI-08"]),
     async ({ judged }) => {
+      await judged.judging(judged.assertionRequests, "the client sent no client assertion");
       test.skip(
         judged.assertions.length < 2,
         "one token request: nothing to compare (a short --token-ttl makes the client return)",

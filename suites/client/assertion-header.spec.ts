@@ -3,12 +3,8 @@
 import { clientKeySet, clientTest as test, spec, verify } from "../../harness/index.ts";
 
 test.describe("assertion header", () => {
-  test.beforeEach(async ({ judged }) => {
-    test.skip(judged.assertions.length === 0, "the client sent no client assertion");
-    await judged.attach(judged.assertions.map((t) => t.request));
-  });
-
   test("signs with RS384 or ES384", spec(["BS-CLI-05"], { level: "SHOULD" }), async ({ judged }) => {
+    await judged.judging(judged.assertionRequests, "the client sent no client assertion");
     const algorithms = judged.session.judge.algorithms;
     await verify([
       {
@@ -23,6 +19,7 @@ test.describe("assertion header", () => {
   });
 
   test("names a registered key in kid", spec(["BS-CLI-06"]), async ({ judged }) => {
+    await judged.judging(judged.assertionRequests, "the client sent no client assertion");
     const keySet = clientKeySet(judged.session);
     await verify([
       {
@@ -50,6 +47,7 @@ test.describe("assertion header", () => {
   });
 
   test("declares typ JWT", spec(["BS-CLI-06"]), async ({ judged }) => {
+    await judged.judging(judged.assertionRequests, "the client sent no client assertion");
     await verify([
       {
         rule: "SMART client-confidential-asymmetric §authenticating (header typ)",
@@ -67,6 +65,7 @@ test.describe("assertion header", () => {
   });
 
   test("sends no jku, or exactly the registered JWKS URL", spec(["BS-CLI-06"]), async ({ judged }) => {
+    await judged.judging(judged.assertionRequests, "the client sent no client assertion");
     const registered = judged.session.registration.jwksUrl;
     await verify([
       {

@@ -10,18 +10,31 @@ test.describe("discovery", () => {
     spec(["BS-CLI-12"]),
     async ({ judged }) => {
       const firstToken = judged.tokenRequests[0]?.request;
-      test.skip(firstToken === undefined, "the client made no token request");
-      await judged.attach(judged.discoveryRequests);
+      const before = judged.discoveryRequests.filter((r) => r.seq < (firstToken?.seq ?? Infinity));
+      const found = before.some((r) => r.response.status === 200);
+      // With no token request, only a discovery that went astray is a finding.
+      test.skip(
+        firstToken === undefined && (found || judged.discoveryAttempts.length === 0),
+        "the client made no token request",
+      );
+      // Every well-known request it made, wherever it looked: a root-relative one that got 404 is the evidence.
+      await judged.attach(judged.discoveryAttempts);
+      const astray = judged.discoveryAttempts.filter((r) => !judged.discoveryRequests.includes(r));
+      const elsewhere = astray.length
+        ? `; it asked ${astray.map((r) => `${judged.describe(r)}, answered HTTP ${r.response.status}`).join("; ")}`
+        : "";
       await verify([
         {
           rule: "SMART backend services §retrieve .well-known/smart-configuration",
           expectation: `GET ${judged.session.judge.fhirBaseUrl}/.well-known/smart-configuration before the first token request`,
           evaluate: () =>
-            judged.discoveryRequests.some((r) => r.seq < (firstToken?.seq ?? 0) && r.response.status === 200)
+            found
               ? undefined
               : judged.discoveryRequests.length === 0
-                ? "the client never fetched the discovery document"
-                : "the client fetched the discovery document only after its first token request",
+                ? `the client never fetched the discovery document${elsewhere}`
+                : before.length === 0
+                  ? "the client fetched the discovery document only after its first token request"
+                  : `the discovery document was not served: ${before.map((r) => `${judged.describe(r)}, HTTP ${r.response.status}`).join("; ")}`,
         },
       ]);
     },

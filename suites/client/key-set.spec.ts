@@ -7,9 +7,22 @@ import {
   privateMembers,
   spec,
   verify,
+  type JudgedSession,
 } from "../../harness/index.ts";
 
 const LOOPBACK = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?\//;
+
+/**
+ * The JWKS URL checks judge what the judge fetched from it. Called in each test body (a skip in a hook is
+ * shown by Allure as a "Global Error", not as the skipped check it is).
+ */
+function skipUnlessFetched(judged: JudgedSession): void {
+  test.skip(!judged.session.registration.jwksUrl, "the client registered its key set inline");
+  test.skip(
+    judged.session.jwksFetches.length === 0,
+    "the client made no token request, so the judge never fetched its JWKS URL",
+  );
+}
 
 test.describe("key set", () => {
   test("publishes no private key members", spec(["BS-CLI-02"]), async ({ judged }) => {
@@ -68,15 +81,8 @@ test.describe("key set", () => {
   });
 
   test.describe("JWKS URL", () => {
-    test.beforeEach(({ judged }) => {
-      test.skip(!judged.session.registration.jwksUrl, "the client registered its key set inline");
-      test.skip(
-        judged.session.jwksFetches.length === 0,
-        "the client made no token request, so the judge never fetched its JWKS URL",
-      );
-    });
-
     test("serves its key set to an anonymous GET as JSON", spec(["BS-CLI-03"]), async ({ judged }) => {
+      skipUnlessFetched(judged);
       const fetched = judged.session.jwksFetches.at(-1);
       const keySet = clientKeySet(judged.session);
       await verify([
@@ -93,6 +99,7 @@ test.describe("key set", () => {
       "serves its JWKS URL with Cache-Control",
       spec(["BS-CLI-03"], { level: "SHOULD" }),
       async ({ judged }) => {
+        skipUnlessFetched(judged);
         const fetched = judged.session.jwksFetches.at(-1);
         test.skip(
           fetched?.status !== 200,
@@ -113,6 +120,7 @@ test.describe("key set", () => {
     );
 
     test("serves its JWKS URL over TLS", spec(["BS-CLI-03"]), async ({ judged }) => {
+      skipUnlessFetched(judged);
       const url = judged.session.registration.jwksUrl ?? "";
       test.skip(
         LOOPBACK.test(url),

@@ -37,12 +37,8 @@ test.describe("token request", () => {
   });
 
   test.describe("each request", () => {
-    test.beforeEach(async ({ judged }) => {
-      test.skip(judged.tokenRequests.length === 0, "the client made no token request");
-      await judged.attach(judged.tokenRequestsSent);
-    });
-
     test("POSTs the token request as an HTML form", spec(["BS-CLI-09"]), async ({ judged }) => {
+      await judged.judging(judged.tokenRequestsSent, "the client made no token request");
       await verify([
         {
           rule: "RFC 6749 §4.4.2 / SMART backend services §request",
@@ -65,6 +61,7 @@ test.describe("token request", () => {
     });
 
     test("sends each token request parameter once", spec(["BS-CLI-09"]), async ({ judged }) => {
+      await judged.judging(judged.tokenRequestsSent, "the client made no token request");
       await verify([
         {
           rule: "RFC 6749 §3.2",
@@ -83,6 +80,7 @@ test.describe("token request", () => {
       "sends grant_type client_credentials with a JWT-bearer client assertion",
       spec(["BS-CLI-09"]),
       async ({ judged }) => {
+        await judged.judging(judged.tokenRequestsSent, "the client made no token request");
         const param = (r: ObservedRequest, name: string) => formPairs(r).find(([k]) => k === name)?.[1];
         const exactly = (name: string, value: string) => ({
           rule: "SMART backend services §request",
@@ -113,6 +111,7 @@ test.describe("token request", () => {
       "authenticates with the assertion alone, never HTTP Basic or a secret",
       spec(["BS-CLI-09"]),
       async ({ judged }) => {
+        await judged.judging(judged.tokenRequestsSent, "the client made no token request");
         await verify([
           {
             rule: "RFC 6749 §2.3 (one authentication method) / SMART client-confidential-asymmetric",
@@ -136,6 +135,7 @@ test.describe("token request", () => {
     );
 
     test("requests system/ scopes within its registration", spec(["BS-CLI-10"]), async ({ judged }) => {
+      await judged.judging(judged.tokenRequestsSent, "the client made no token request");
       const registered = judged.session.registration.scope;
       const requested = (r: ObservedRequest) => formPairs(r).find(([k]) => k === "scope")?.[1] ?? "";
       await verify([
