@@ -368,7 +368,7 @@ function assertionRules(raw: RawTargetConfig): AssertionRules {
  * line (newer Node) are kept as they are.
  */
 export function jsonSyntaxError(text: string, message: string): string {
-  if (/\bline \d+/.test(message)) return message;
+  // Node 22 appends "(line L column C)" to the position; the caret excerpt is made from the position.
   const at = /at position (\d+)/.exec(message);
   const offset = at ? Number(at[1]) : /end of JSON input/.test(message) ? text.length : undefined;
   if (offset === undefined) return message;
