@@ -5,6 +5,7 @@
  * kid tests under "Key resolution").
  */
 const SUITE_AREAS: Readonly<Record<string, string>> = {
+  "app-launch": "App launch",
   "client-assertion": "Client assertion",
   discovery: "Discovery",
   fhir: "FHIR endpoint",

@@ -55,6 +55,44 @@ export interface RawTargetConfig {
   caFile?: string;
   proxy?: string;
   runTimeoutSeconds?: number;
+  launch?: RawLaunchConfig;
+}
+
+/** A login step's field value as written: the value itself, or the environment variable holding it. */
+export type RawFillValue = string | { env: string };
+
+/** Config `launch` as written (schemas/target-config.schema.json). */
+export interface RawLaunchConfig {
+  redirectUri: string;
+  scope: string;
+  login: { url: string; fill?: Record<string, RawFillValue>; click: string }[];
+  codeLifetimeSeconds?: number;
+}
+
+/**
+ * One step of the way through the server's login and consent pages (config `launch.login[i]`): on a page
+ * whose URL `url` matches and that shows the `click` element, fill each field, then click.
+ */
+export interface LoginStep {
+  /** Where it stands in the config, for messages: `launch.login[1]`. */
+  readonly field: string;
+  /** The regular expression as written. */
+  readonly url: string;
+  readonly pattern: RegExp;
+  /** Selector → value, or the environment variable read when the step is applied (never stored here). */
+  readonly fill: readonly { readonly selector: string; readonly value: RawFillValue }[];
+  readonly click: string;
+}
+
+/** Config `launch`: what the app-launch tests need to get an authorization code from the server. */
+export interface LaunchConfig {
+  /** The redirect URI registered for the main client; the browser's navigation to it is intercepted. */
+  readonly redirectUri: string;
+  /** The scopes a launch asks for. */
+  readonly scope: string;
+  readonly login: readonly LoginStep[];
+  /** The longest an authorization code lives, when the config states it (the code-lifetime test needs it). */
+  readonly codeLifetimeSeconds?: number;
 }
 
 /** SMART's limit on a client assertion's lifetime: exp at most five minutes ahead. */
@@ -164,6 +202,8 @@ export interface TargetConfig {
   readonly protectedRequests?: ProtectedRequestsConfig;
   /** The resource the RFC 6750 bearer-token tests use instead of a FHIR request, when the config names one. */
   readonly protectedResource?: ProtectedResource;
+  /** How the app-launch tests get an authorization code, when the config says (config `launch`). */
+  readonly launch?: LaunchConfig;
 }
 
 /** The URL a target is known by: its FHIR base, else (oauth-jwt) its token endpoint, else its issuer. */
@@ -175,10 +215,32 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const ajv = addFormats(new Ajv({ allErrors: true, strict: true }));
 const validate = ajv.compile<RawTargetConfig>(schema);
 
+/**
+ * A JSON pointer as the user would write the field: `launch.login[1].click`,
+ * `launch.login[0].fill["input[name=password]"]`.
+ */
+export function fieldPath(pointer: string): string {
+  return pointer
+    .split("/")
+    .slice(1)
+    .map((raw) => raw.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .reduce((path, segment) => {
+      if (/^\d+$/.test(segment)) return `${path}[${segment}]`;
+      if (/^[A-Za-z_$][\w$-]*$/.test(segment)) return path ? `${path}.${segment}` : segment;
+      return `${path}[${JSON.stringify(segment)}]`;
+    }, "");
+}
+
+/** The field of a login step's fill entry an error lies in, e.g. `/launch/login/0/fill/%23pw/env`. */
+const FILL_ENTRY = /^(\/launch\/login\/\d+\/fill\/[^/]+)/;
+
 /** Turns ajv's errors into one line per problem, each starting with the field path. */
 export function describeSchemaErrors(errors: readonly ErrorObject[]): string[] {
   const lines = errors.map((e) => {
-    const path = e.instancePath.slice(1).replace(/\//g, ".");
+    const fill = FILL_ENTRY.exec(e.instancePath)?.[1];
+    // A fill value is one of two shapes: one line that names both, not one per branch of the oneOf.
+    if (fill) return `${fieldPath(fill)}: must be a string or {"env": "NAME"} (NAME: letters, digits, _)`;
+    const path = fieldPath(e.instancePath);
     const at = (name: string) => (path ? `${path}.${name}` : name);
     switch (e.keyword) {
       case "if":
@@ -215,6 +277,7 @@ function describePattern(path: string, pattern: string): string {
   if (path === "protectedResource.method") return "must be an HTTP method in capitals, e.g. GET or POST";
   if (path.endsWith(".listen"))
     return 'must be host:port with an IP address or localhost, e.g. "0.0.0.0:9556" or "127.0.0.1:9556"';
+  if (path === "launch.redirectUri") return "must be an absolute http(s) URL, exactly as registered";
   return "must be an absolute http(s) URL";
 }
 
@@ -379,6 +442,42 @@ export function jsonSyntaxError(text: string, message: string): string {
   return `line ${line}, column ${column}: ${message}\n  ${line} | ${source}\n  ${" ".repeat(String(line).length)} | ${" ".repeat(column - 1)}^`;
 }
 
+/**
+ * Config `launch` checked beyond the schema: each step's url compiles as a regular expression, and each
+ * environment variable a fill names is set (its value is read again when the step is applied, and is
+ * never kept in the config).
+ */
+export function launchConfig(raw: RawLaunchConfig, env: NodeJS.ProcessEnv = process.env): LaunchConfig {
+  const login = raw.login.map((step, i): LoginStep => {
+    const field = `launch.login[${i}]`;
+    let pattern: RegExp;
+    try {
+      pattern = new RegExp(step.url);
+    } catch (cause) {
+      throw new HarnessError(
+        "ERR_HARNESS_CONFIG",
+        `${field}.url: is not a regular expression (${(cause as Error).message})`,
+        { cause },
+      );
+    }
+    const fill = Object.entries(step.fill ?? {}).map(([selector, value]) => {
+      if (typeof value !== "string" && env[value.env] === undefined)
+        throw new HarnessError(
+          "ERR_HARNESS_CONFIG",
+          `${field}.fill[${JSON.stringify(selector)}]: the environment variable ${value.env} is not set`,
+        );
+      return { selector, value };
+    });
+    return { field, url: step.url, pattern, fill, click: step.click };
+  });
+  return {
+    redirectUri: raw.redirectUri,
+    scope: raw.scope,
+    login,
+    ...(raw.codeLifetimeSeconds === undefined ? {} : { codeLifetimeSeconds: raw.codeLifetimeSeconds }),
+  };
+}
+
 export async function loadTargetConfig(path: string): Promise<TargetConfig> {
   const source = resolve(path);
   let text: string;
@@ -467,5 +566,6 @@ export async function loadTargetConfig(path: string): Promise<TargetConfig> {
     ...(raw.protectedResource
       ? { protectedResource: { ...raw.protectedResource, method: raw.protectedResource.method ?? "GET" } }
       : {}),
+    ...(raw.launch ? { launch: launchConfig(raw.launch) } : {}),
   };
 }

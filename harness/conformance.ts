@@ -54,6 +54,8 @@ import { LATITUDE, type LatitudePoint } from "./latitude.ts";
 import { suiteArea } from "./areas.ts";
 import { readRunState, type RunState } from "./runner/run-state.ts";
 import { watchOf } from "./target-down.ts";
+import { BrowserHolder } from "./launch/browser.ts";
+import { launchEndpoints, LaunchDriver, NO_LAUNCH_BLOCK, type LaunchEndpoints } from "./launch/driver.ts";
 
 /** What a worker knows about the target: its config, run state and (once fetched) discovery document. */
 export class Target {
@@ -647,6 +649,33 @@ export class ConformanceContext {
     );
   }
 
+  /**
+   * What the server advertises for an app launch (authorization_endpoint, code_challenge_methods_supported,
+   * client-confidential-asymmetric; issuer and jwks_uri): from SMART discovery, or under a profile that
+   * reads RFC 8414 / OpenID metadata (oauth-jwt) from that when SMART discovery has none. Skips the test
+   * with the reason when the server advertises no such launch.
+   */
+  async launchEndpoints(): Promise<LaunchEndpoints> {
+    const smartProfile = !activeProfile().profile.authServerMetadata;
+    const smart = smartProfile
+      ? await prerequisite(this.target.discovery())
+      : await this.target.discovery().catch(() => undefined);
+    let found = smart
+      ? launchEndpoints(smart, this.target.wellKnownUrl ?? "SMART discovery", true)
+      : { reason: "no SMART discovery document" };
+    if ("reason" in found && !smartProfile) {
+      const metadata = await this.target.authServerMetadata();
+      if (metadata) found = launchEndpoints(metadata.document, metadata.url, false);
+    }
+    if ("reason" in found) {
+      base.skip(true, found.reason);
+      throw new HarnessError("ERR_HARNESS_INTERNAL", "unreachable: skip did not throw");
+    }
+    return found.issuer === undefined && this.config.issuer
+      ? { ...found, issuer: this.config.issuer }
+      : found;
+  }
+
   /** GETs a FHIR path relative to the base, with an optional bearer token. */
   fhirGet(path: string, token?: string, label?: string): Promise<Exchange> {
     const headers: Record<string, string> = { accept: "application/fhir+json" };
@@ -697,11 +726,19 @@ interface WorkerFixtures {
    */
   referenceFault: string | undefined;
   target: Target;
+  /** The worker's Chromium for the launch flow, started by the first test that drives a login. */
+  launchBrowser: BrowserHolder;
 }
 interface TestFixtures {
   http: HttpClient;
   /** The conformance context; setting it up labels the test for Allure from its spec() details. */
   t: ConformanceContext;
+  /**
+   * The app-launch driver (harness/launch/driver.ts). Asking for it skips the test, with the reason, when
+   * the config has no launch block or the server advertises no launch with asymmetric client
+   * authentication.
+   */
+  launch: LaunchDriver;
 }
 
 export const test = base.extend<TestFixtures, WorkerFixtures>({
@@ -734,6 +771,35 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     },
     { scope: "worker" },
   ],
+  launchBrowser: [
+    async ({ target }, use) => {
+      // Chromium starts in 1–3 s on a busy two-core machine; a slow target's timeout is added on top.
+      const holder = new BrowserHolder(30_000 + target.config.requestTimeoutMs);
+      await use(holder);
+      await holder.close();
+    },
+    { scope: "worker" },
+  ],
+  launch: async ({ t, http, launchBrowser }, use, testInfo) => {
+    const settings = t.config.launch;
+    if (!settings) base.skip(true, NO_LAUNCH_BLOCK);
+    const endpoints = await t.launchEndpoints();
+    const driver = new LaunchDriver(
+      {
+        config: t.config,
+        http,
+        testInfo,
+        browser: () => launchBrowser.browser(),
+        client: () => t.client(),
+        postToken: (params, options) => t.postToken(params, options),
+        lean: leanRun(),
+      },
+      settings as NonNullable<typeof settings>,
+      endpoints,
+    );
+    await use(driver);
+    await driver.close();
+  },
   http: async ({ target }, use, testInfo) => {
     const http = new HttpClient({
       timeoutMs: target.config.requestTimeoutMs,
@@ -807,6 +873,7 @@ const AREAS: readonly (readonly [RegExp, string])[] = [
   [/^BS-INT-/, "Introspection"],
   [/^BS-REV-/, "Revocation"],
   [/^BS-CLI-/, "Client"],
+  [/^AL-/, "App launch"],
 ];
 
 export function specArea(id: RequirementId): string {

@@ -9,6 +9,7 @@ export type HarnessErrorCode =
   | "ERR_HARNESS_CONFIG" // the target config file is missing, unreadable or invalid
   | "ERR_HARNESS_KEYS" // a key file is unusable (public key where a private one is needed, no kid, ...)
   | "ERR_HARNESS_INTERNAL" // a bug in the harness itself
+  | "ERR_HARNESS_BROWSER" // the browser the launch flow drives is missing or would not start
   | "ERR_TARGET_UNREACHABLE" // connection refused, DNS failure, reset before a response
   | "ERR_TARGET_TIMEOUT" // no complete response within the configured timeout
   | "ERR_TARGET_PREREQUISITE" // the target failed a step this test depends on but does not judge
@@ -29,6 +30,7 @@ export const BROKEN_CODES: readonly HarnessErrorCode[] = [
   "ERR_HARNESS_CONFIG",
   "ERR_HARNESS_KEYS",
   "ERR_HARNESS_INTERNAL",
+  "ERR_HARNESS_BROWSER",
   "ERR_TARGET_UNREACHABLE",
   "ERR_TARGET_TIMEOUT",
   "ERR_TARGET_PREREQUISITE",

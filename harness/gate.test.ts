@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
 import { compareWithBaseline, exitStatus, junitXml } from "./gate.ts";
+import { budgetMs } from "./runner/budget.ts";
 import { runConformanceCli } from "./runner/run-suite.ts";
 import { summaryOf } from "./runner/summary-fixture.ts";
 
@@ -54,7 +55,8 @@ test("the baseline comparison lists regressions, fixes and tests that no longer 
 });
 
 test("the conformance command gates on --fail-on and reports regressions against --baseline", async () => {
-  test.setTimeout(180_000);
+  // Three CLI runs of two tests each: about 40 s on an idle 2-core machine.
+  test.setTimeout(budgetMs(40_000));
   const dir = await mkdtemp(join(tmpdir(), "smart-gate-"));
   try {
     const grep = "issues no refresh token|rejects a client assertion whose aud is the FHIR base URL";

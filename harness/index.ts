@@ -59,6 +59,30 @@ export {
 } from "./assertion.ts";
 export { jsonBody, mediaType, type Exchange, type FormParams } from "./http.ts";
 export {
+  codeExchangeTitle,
+  issuerOf,
+  variationChecks,
+  variationSpec,
+  tokenRequestSender,
+  ASSERTION_VARIATION_TABLES,
+  ALGORITHM_VARIATIONS,
+  AUD_NEAR_MISS_VARIATIONS,
+  AUD_VARIATIONS,
+  EXP_VARIATIONS,
+  ISS_SUB_VARIATIONS,
+  JKU_VARIATIONS,
+  JTI_VARIATIONS,
+  KID_VARIATIONS,
+  SIGNATURE_VARIATIONS,
+  STRUCTURE_VARIATIONS,
+  type AssertionVariation,
+  type VariationInput,
+  type VariationOutcome,
+  type VariationRequest,
+  type VariationSender,
+  type VariationSent,
+} from "./assertion-variations.ts";
+export {
   doesNotApply,
   familyName,
   generateClientKey,
@@ -101,6 +125,34 @@ export { schemaCheck, type SchemaName } from "./schemas.ts";
 export { jwksRoute, type HostedRoute } from "./jwks-host.ts";
 export { publicJwks } from "./keys.ts";
 export { requirements, type RequirementId, type Level } from "./requirements.ts";
+export {
+  LaunchDriver,
+  launchEndpoints,
+  NO_LAUNCH_BLOCK,
+  type AuthorizeResult,
+  type LaunchEndpoints,
+  type LaunchSession,
+  type LaunchTokens,
+} from "./launch/driver.ts";
+export {
+  authorizeRequest,
+  authorizeUrl,
+  changedParams,
+  freshState,
+  redirectOutcome,
+  type AuthorizeOutcome,
+  type AuthorizeRequest,
+  type ParamChanges,
+} from "./launch/authorize-request.ts";
+export { codeExchangeParams, refreshParams } from "./launch/code-exchange.ts";
+export {
+  idTokenChecks,
+  verifyIdToken,
+  ID_TOKEN_RULES,
+  type IdTokenItem,
+  type IdTokenVerification,
+} from "./launch/id-token.ts";
+export { codeVerifier, pkcePair, s256Challenge, type PkceMethod, type PkcePair } from "./launch/pkce.ts";
 export { clientTest, JudgedSession, type IssuedToken, type TokenRequest } from "./client-judge/fixture.ts";
 export {
   firstHeader,

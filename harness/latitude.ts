@@ -52,8 +52,9 @@ export const LATITUDE = {
     required: "refused, with no token",
     allowed: ["unsupported_grant_type", "unauthorized_client"],
     codes: ["unsupported_grant_type", "unauthorized_client"],
-    reference: "unsupported_grant_type",
-    alternate: "unauthorized_client for authorization_code and password",
+    reference:
+      "unauthorized_client for authorization_code (a grant it supports for launch clients), unsupported_grant_type for password",
+    alternate: "unauthorized_client for both",
     tests: [
       "refuses grant_type=authorization_code from a client_credentials client",
       "refuses grant_type=password from a client_credentials client",

@@ -1,8 +1,8 @@
 /**
  * Keeps secrets out of reports. Private keys never reach an exchange at all; what does travel is bearer
- * material: client assertions and access tokens. A Redactor learns every such value it sees and replaces
- * it wherever it appears with a shortened form that is recognisable but unusable. Set
- * SMART_REVEAL_SECRETS=1 to see them whole.
+ * material: client assertions, access and refresh tokens, id_tokens, authorization codes and PKCE
+ * verifiers. A Redactor learns every such value it sees and replaces it wherever it appears with a
+ * shortened form that is recognisable but unusable. Set SMART_REVEAL_SECRETS=1 to see them whole.
  */
 import { createHash } from "node:crypto";
 import type { Exchange, RecordedRequest, RecordedResponse } from "./http.ts";
@@ -21,7 +21,13 @@ export function shorten(secret: string): string {
   return `${secret.slice(0, 4)}…<${secret.length} chars, sha256 ${digest}>`;
 }
 
-const SECRET_FORM_PARAMS = ["client_assertion", "access_token", "token", "refresh_token"];
+const SECRET_FORM_PARAMS = ["client_assertion", "access_token", "token", "refresh_token", "code_verifier"];
+/**
+ * An authorization code is bearer material until used; `code` is also an everyday parameter name (a FHIR
+ * search by code), so it is learnt only where it is a code: in an authorization_code grant and in a
+ * Location header (the redirect that delivers it).
+ */
+const CODE_PARAM = "code";
 const SECRET_JSON_MEMBERS = ["access_token", "refresh_token", "id_token"];
 const SIGNED_JWT = /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]{16,}/g;
 
@@ -60,6 +66,14 @@ export class Redactor {
     for (const source of [exchange.request.body ?? "", new URL(exchange.request.url).search.slice(1)]) {
       const params = new URLSearchParams(source);
       for (const name of SECRET_FORM_PARAMS) for (const v of params.getAll(name)) this.add(v);
+      if (params.get("grant_type") === "authorization_code")
+        for (const v of params.getAll(CODE_PARAM)) this.add(v);
+    }
+    const location = exchange.response.headers.location;
+    if (location !== undefined && URL.canParse(location, exchange.request.url)) {
+      const params = new URL(location, exchange.request.url).searchParams;
+      for (const name of [CODE_PARAM, ...SECRET_FORM_PARAMS])
+        for (const v of params.getAll(name)) this.add(v);
     }
     // A request may carry its parameters as JSON (a test of what a server does with a JSON body).
     for (const value of jsonMembers(exchange.request.body, SECRET_FORM_PARAMS)) this.add(value);

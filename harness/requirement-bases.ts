@@ -11,9 +11,9 @@
 import type { Level, RequirementId } from "./requirements.ts";
 
 /** The SMART pages (and the other HL7 specs) a requirement may rest on. */
-export type SmartSpec = "SMART" | "Bulk Data 1.0" | "FHIR R4";
+export type SmartSpec = "SMART" | "Bulk Data 1.0" | "FHIR R4" | "OpenID Connect Core 1.0";
 export type RfcNumber =
-  6749 | 6750 | 7009 | 7515 | 7517 | 7518 | 7519 | 7521 | 7523 | 7662 | 8414 | 8725 | 8996 | 9110;
+  6749 | 6750 | 7009 | 7515 | 7517 | 7518 | 7519 | 7521 | 7523 | 7636 | 7662 | 8414 | 8725 | 8996 | 9110;
 
 /**
  * A condition under which a basis binds the server: RFC 7523 §3 item 7 leaves `jti` replay protection to
@@ -36,6 +36,7 @@ export interface Basis {
 const smart = (section: string): Basis => ({ spec: "SMART", section });
 const bd1 = (section: string): Basis => ({ spec: "Bulk Data 1.0", section });
 const fhir = (section: string): Basis => ({ spec: "FHIR R4", section });
+const oidc = (section: string): Basis => ({ spec: "OpenID Connect Core 1.0", section });
 const rfc = (n: RfcNumber, section: string, level?: Level, when?: BasisCondition): Basis => ({
   spec: `RFC ${n}`,
   section,
@@ -49,6 +50,7 @@ const ASYM = "client-confidential-asymmetric";
 const BSV = "backend-services";
 const SCOPES = "scopes-and-launch-context";
 const INTRO = "token-introspection";
+const APPL = "app-launch";
 
 export const BASES: Readonly<Record<RequirementId, readonly Basis[]>> = {
   // Discovery: SMART's own document. RFC 8414 metadata has tests of its own (BS-META-*), whose rules match
@@ -244,6 +246,32 @@ export const BASES: Readonly<Record<RequirementId, readonly Basis[]>> = {
   "BS-CLI-14": [smart(`${BSV} §Access FHIR API`)],
   "BS-CLI-15": [smart(`${BSV} §Access FHIR API`)],
   "BS-CLI-16": [rfc(6749, "§5.1")],
+  // App launch: the authorization code grant (RFC 6749 §4.1) with PKCE (RFC 7636) as SMART profiles it;
+  // what only SMART states (aud, PKCE required, no plain, launch context) is SMART-only (oauth-jwt skips it).
+  "AL-AUTHZ-01": [rfc(6749, "§4.1.2, §4.1.2.1"), smart(`${APPL} §Obtain authorization code`)],
+  "AL-AUTHZ-02": [rfc(6749, "§4.1.2.1, §3.1.2.4, §10.15")],
+  "AL-AUTHZ-03": [rfc(6749, "§3.1.2.3"), smart(`${APPL} §Obtain authorization code`)],
+  "AL-AUTHZ-04": [smart(`${APPL} §Obtain authorization code (aud)`)],
+  "AL-AUTHZ-05": [rfc(6749, "§4.1.1, §4.1.2.1")],
+  "AL-PKCE-01": [smart(`${APPL} §Considerations for PKCE Support`)],
+  "AL-PKCE-02": [smart(`${CONF} §Metadata (code_challenge_methods_supported)`)],
+  "AL-PKCE-03": [rfc(7636, "§4.5, §4.6"), smart(`${APPL} §Obtain access token`)],
+  "AL-CODE-01": [rfc(6749, "§4.1.2, §10.5")],
+  "AL-CODE-02": [rfc(6749, "§4.1.2", "SHOULD")],
+  "AL-CODE-03": [rfc(6749, "§4.1.3, §5.2")],
+  "AL-CODE-04": [rfc(6749, "§4.1.3, §5.2")],
+  "AL-CODE-05": [rfc(6749, "§4.1.2, §10.5")],
+  "AL-CODE-06": [rfc(6749, "§4.1.3, §3.2.1"), rfc(7523, "§3.1"), smart(`${ASYM} §Request`)],
+  "AL-CAUTH-01": [rfc(7523, "§2.2, §3"), rfc(6749, "§4.1.3"), smart(`${ASYM} §Signature Verification`)],
+  "AL-TRESP-01": [smart(`${SCOPES} §Launch context arrives with your access_token`)],
+  "AL-TRESP-02": [rfc(6749, "§5.1"), smart(`${APPL} §Response`)],
+  "AL-TRESP-03": [smart(`${SCOPES} §Scopes for requesting a refresh token`)],
+  "AL-IDT-01": [oidc("§3.1.3.7 item 6, §10.1"), smart(`${SCOPES} §Scopes for requesting identity data`)],
+  "AL-IDT-02": [oidc("§3.1.3.7 item 2")],
+  "AL-IDT-03": [oidc("§3.1.3.7 item 3")],
+  "AL-IDT-04": [oidc("§2 (exp), §3.1.3.7 item 9")],
+  "AL-IDT-05": [smart(`${SCOPES} §Scopes for requesting identity data (fhirUser)`)],
+  "AL-REF-01": [rfc(6749, "§6, §3.2.1"), smart(`${APPL} §Refresh access token`)],
 };
 
 /** True for a basis outside SMART, FHIR and Bulk Data: an RFC. */

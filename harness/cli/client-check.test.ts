@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
+import { budgetMs } from "../runner/budget.ts";
 import { bin, runProcess } from "../runner/run-suite.ts";
 import type { Summary } from "../runner/summary-reporter.ts";
 import { parseClientCheckArgs } from "./client-check.ts";
@@ -90,7 +91,8 @@ test("client-check keeps the command after -- whole and defaults its timeout", (
 });
 
 test("a judge no client talked to says so and fails the run", async () => {
-  test.setTimeout(60_000);
+  // One CLI start, a judge that waits 1 s for a client, the report: about 15 s on an idle 2-core machine.
+  test.setTimeout(budgetMs(15_000));
   const reports = join(dir, "reports");
   const { status: code, output } = await runProcess(
     bin("tsx"),

@@ -6,9 +6,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { isFault, type Fault } from "../../fixtures/reference-server/options.ts";
+import { isFault, type Fault, type LaunchUser } from "../../fixtures/reference-server/options.ts";
 import { startReferenceServer, type ReferenceServer } from "../../fixtures/reference-server/server.ts";
-import type { TargetConfig } from "../config.ts";
+import type { RawLaunchConfig, TargetConfig } from "../config.ts";
 import type { LatitudeId } from "../latitude.ts";
 import { HarnessError } from "../errors.ts";
 import { jwksRoute } from "../jwks-host.ts";
@@ -21,6 +21,53 @@ export const EMBEDDED_URL_CLIENT_ID = "conformance-url-client";
 export const EMBEDDED_CLIENT_SCOPE = "system/Patient.rs system/Observation.rs";
 export const EMBEDDED_URL_CLIENT_SCOPE = "system/*.rs";
 export const EMBEDDED_TOKEN_LIFETIME_SECONDS = 10;
+
+/**
+ * The redirect URI the embedded target registers for the main client. Nothing listens there: the launch
+ * driver intercepts the browser's navigation to it (harness/launch/login.ts).
+ */
+export const EMBEDDED_REDIRECT_URI = "http://127.0.0.1:48571/callback";
+/** The scopes the suite's launches ask the embedded target for. */
+export const EMBEDDED_LAUNCH_SCOPE = "launch/patient patient/*.rs openid fhirUser offline_access";
+/** How long the embedded target's authorization codes live (the code-lifetime test waits this long). */
+export const EMBEDDED_CODE_LIFETIME_SECONDS = 10;
+/** The embedded target's login user. */
+export const EMBEDDED_LAUNCH_USERNAME = "clinician";
+/**
+ * The environment variable holding the embedded target's login password (random per run, set by global
+ * setup; a detection twin signs in with the same).
+ */
+export const EMBEDDED_LAUNCH_PASSWORD_ENV = "SMART_EMBEDDED_LAUNCH_PASSWORD";
+
+/**
+ * The embedded target's config `launch` block: its login page (`/auth/login`, fields username and
+ * password, button #sign-in) and consent page (button #allow), whatever URL each is shown at. README
+ * "Testing the launch flow" shows it as the example.
+ */
+export function embeddedLaunchConfig(): RawLaunchConfig {
+  return {
+    redirectUri: EMBEDDED_REDIRECT_URI,
+    scope: EMBEDDED_LAUNCH_SCOPE,
+    codeLifetimeSeconds: EMBEDDED_CODE_LIFETIME_SECONDS,
+    login: [
+      {
+        url: "/auth/login",
+        fill: {
+          "input[name=username]": EMBEDDED_LAUNCH_USERNAME,
+          "input[name=password]": { env: EMBEDDED_LAUNCH_PASSWORD_ENV },
+        },
+        click: "#sign-in",
+      },
+      { url: "/auth/", click: "#allow" },
+    ],
+  };
+}
+
+/** The embedded target's login user: the run's password from the environment (set by global setup). */
+export function embeddedLaunchUser(): LaunchUser | undefined {
+  const password = process.env[EMBEDDED_LAUNCH_PASSWORD_ENV];
+  return password ? { username: EMBEDDED_LAUNCH_USERNAME, password } : undefined;
+}
 
 export interface EmbeddedServerOptions {
   readonly faults: readonly Fault[];
@@ -40,15 +87,22 @@ export interface EmbeddedServerOptions {
 }
 
 export function startEmbeddedServer(options: EmbeddedServerOptions): Promise<ReferenceServer> {
+  const launchUser = embeddedLaunchUser();
   return startReferenceServer({
     ...(options.tls ? { tls: options.tls } : {}),
     clients: [
       options.clientJwksUrl
-        ? { clientId: EMBEDDED_CLIENT_ID, scope: EMBEDDED_CLIENT_SCOPE, jwksUrl: options.clientJwksUrl }
+        ? {
+            clientId: EMBEDDED_CLIENT_ID,
+            scope: EMBEDDED_CLIENT_SCOPE,
+            jwksUrl: options.clientJwksUrl,
+            redirectUris: [EMBEDDED_REDIRECT_URI],
+          }
         : {
             clientId: EMBEDDED_CLIENT_ID,
             scope: EMBEDDED_CLIENT_SCOPE,
             jwks: publicJwks(options.inlineKeys),
+            redirectUris: [EMBEDDED_REDIRECT_URI],
           },
       {
         clientId: EMBEDDED_URL_CLIENT_ID,
@@ -61,6 +115,8 @@ export function startEmbeddedServer(options: EmbeddedServerOptions): Promise<Ref
     tokenLifetimeSeconds: options.tokenLifetimeSeconds,
     ...(options.ssrfGuard ? { ssrfGuard: true } : {}),
     ...(options.clientJwksUrl ? { registration: "jwks-url-only" as const } : {}),
+    ...(launchUser ? { launchUser } : {}),
+    codeLifetimeSeconds: EMBEDDED_CODE_LIFETIME_SECONDS,
   });
 }
 

@@ -4,6 +4,7 @@
  * Without it, it starts the embedded reference target, registers freshly generated clients with it and
  * writes a config for it, so both paths run the same suite the same way.
  */
+import { randomBytes } from "node:crypto";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,9 +24,11 @@ import { generateClientKey, loadPrivateJwks, publicJwks, type ClientKey } from "
 import {
   EMBEDDED_CLIENT_ID,
   EMBEDDED_CLIENT_SCOPE,
+  EMBEDDED_LAUNCH_PASSWORD_ENV,
   EMBEDDED_TOKEN_LIFETIME_SECONDS,
   EMBEDDED_URL_CLIENT_ID,
   EMBEDDED_URL_CLIENT_SCOPE,
+  embeddedLaunchConfig,
   startEmbeddedServer,
 } from "./embedded-target.ts";
 import { makeLoopbackCertificate } from "./loopback-cert.ts";
@@ -284,6 +287,9 @@ async function embedded(dir: string, cleanups: (() => Promise<void>)[]): Promise
       "openssl is not available: the embedded target serves plain http and the TLS tests will be skipped",
     );
   }
+  // The login password of this run: the config names the variable, never the value; workers (and their
+  // detection twins) inherit it.
+  process.env[EMBEDDED_LAUNCH_PASSWORD_ENV] ??= randomBytes(18).toString("base64url");
   // Short-lived tokens let the expiry tests run in every run (the suite waits them out).
   const tokenLifetimeSeconds = Number(
     process.env.SMART_REFERENCE_TOKEN_LIFETIME ?? EMBEDDED_TOKEN_LIFETIME_SECONDS,
@@ -332,6 +338,8 @@ async function embedded(dir: string, cleanups: (() => Promise<void>)[]): Promise
     // from its CapabilityStatement, as for any server.
     ...(alternate.includes("scope-registration") ? { scopeRegistration: "none" as const } : {}),
     ...(alternate.includes("scope-matching") ? { scopeMatching: "exact" as const } : {}),
+    // The launch block is the README's example of one: the reference's own login and consent pages.
+    launch: embeddedLaunchConfig(),
   };
   const targetConfigPath = join(dir, "target.json");
   await writePrivate(targetConfigPath, config);

@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { HarnessError } from "../errors.ts";
+import { budgetMs } from "./budget.ts";
 import type { Summary } from "./summary-reporter.ts";
 
 export interface SuiteRunOptions {
@@ -43,13 +44,13 @@ export interface ProcessOutcome {
 /**
  * Runs a command of ours (a path under node_modules/.bin, or any program) in a child process without
  * blocking this one — a test may be serving the target from it — with childEnv(env), and collects its
- * output. Killed after timeoutMs.
+ * output. Killed after timeoutMs (default: 150 s on an idle machine, scaled by its load).
  */
 export async function runProcess(
   command: string,
   args: readonly string[],
   env: Readonly<Record<string, string>>,
-  timeoutMs = 150_000,
+  timeoutMs = budgetMs(50_000),
 ): Promise<ProcessOutcome> {
   const child = spawn(command, args, { env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
@@ -117,7 +118,7 @@ export async function runSuite(options: SuiteRunOptions = {}): Promise<Summary> 
 export async function runConformanceCli(
   args: readonly string[],
   env: Readonly<Record<string, string>>,
-  timeoutMs = 150_000,
+  timeoutMs = budgetMs(50_000),
 ): Promise<ProcessOutcome> {
   return runProcess(bin("tsx"), ["harness/cli/conformance.ts", ...args], env, timeoutMs);
 }

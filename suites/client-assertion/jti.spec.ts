@@ -1,24 +1,10 @@
-import {
-  clientAuthFailureChecks,
-  spec,
-  test,
-  verify,
-  withClaim,
-  withoutClaim,
-  type Mutation,
-} from "../../harness/index.ts";
+import { JTI_VARIATIONS, test, variationChecks, variationSpec, verify } from "../../harness/index.ts";
 
-const variations: readonly { title: string; mutation: Mutation }[] = [
-  { title: "rejects an assertion without jti", mutation: withoutClaim("jti") },
-  { title: "rejects an assertion whose jti is empty", mutation: withClaim("jti", "") },
-];
-
+// The variations (harness/assertion-variations.ts) are the ones the app-launch suite sends at the code exchange.
 test.describe("Client assertion jti", () => {
-  for (const v of variations) {
-    test(v.title, spec(["BS-JTI-01", "BS-ERR-03"]), async ({ t }) => {
-      const client = await t.client();
-      const ex = await t.requestToken(client, client.assertion(undefined, v.mutation));
-      await verify(clientAuthFailureChecks(ex));
+  for (const v of JTI_VARIATIONS) {
+    test(v.title, variationSpec(v), async ({ t }) => {
+      await verify(await variationChecks(v, t));
     });
   }
 });

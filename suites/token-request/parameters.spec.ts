@@ -26,9 +26,25 @@ interface Variation {
   readonly codes: readonly OAuthErrorCode[];
   /** Where the specs let the server choose the code (harness/latitude.ts): another code is a SHOULD finding. */
   readonly codeLevel?: "SHOULD";
+  /** Sent by a client registered for client_credentials alone (not the launch's client). */
+  readonly backendOnly?: boolean;
 }
 
 const AUTH: readonly OAuthErrorCode[] = ["invalid_client", "invalid_request"];
+
+/**
+ * A client registered for client_credentials alone. With a config `launch` block the main client is also
+ * the launch's client, which may use authorization_code (a request of that grant without a code is then
+ * rightly invalid_request): the JWKS-URL client is asked instead, and without one the test skips.
+ */
+async function backendOnlyClient(t: ConformanceContext): Promise<Client> {
+  if (!t.config.launch) return t.client();
+  test.skip(
+    !t.config.jwksUrlClient,
+    "the main client is registered for the launch (config launch), so authorization_code is a grant it may use; name a jwksUrlClient to judge this",
+  );
+  return t.urlClient();
+}
 const post = (t: ConformanceContext, params: FormParams, label: string) => t.postToken(params, { label });
 
 const refused: readonly Variation[] = [
@@ -57,6 +73,7 @@ const refused: readonly Variation[] = [
     send: (t, p) => post(t, withParam(p, "grant_type", grant), `token request with grant_type=${grant}`),
     codes: LATITUDE["unsupported-grant"].codes,
     codeLevel: "SHOULD",
+    backendOnly: grant === "authorization_code",
   })),
   // RFC 6749 §4.4.2: the value MUST be "client_credentials". A server that compares it case-sensitively
   // sees an unknown grant (unsupported_grant_type); one that reads it as a malformed value answers
@@ -215,7 +232,7 @@ function notPostRefused(ex: Exchange): Check {
 test.describe("Token request parameters", () => {
   for (const v of refused) {
     test(v.title, spec(v.requirements), async ({ t }) => {
-      const client = await t.client();
+      const client = v.backendOnly ? await backendOnlyClient(t) : await t.client();
       const ex = await v.send(t, client.tokenRequest(client.assertion()), client);
       await verify(
         oauthErrorChecks(ex, {
