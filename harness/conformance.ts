@@ -436,6 +436,7 @@ export class ConformanceContext {
     })();
     const client = await this.urlClientPromise;
     if (!client) base.skip(true, this.noUrlClientReason());
+    await this.holdKeySet("shared");
     this.jwksReachPromise ??= this.jwksUnreached(client as Client, "jwksUrlClient");
     const unreached = await this.jwksReachPromise;
     if (unreached) breakTest("ERR_TARGET_PREREQUISITE", unreached);
@@ -499,6 +500,28 @@ export class ConformanceContext {
     if (!host) base.skip(true, this.noUrlClientReason());
     return host as NonNullable<typeof host>;
   }
+
+  /**
+   * Holds the lease on the URL client's key set for the rest of the test: shared to sign with its standing
+   * keys ({@link urlClient} takes it), exclusive before changing what its JWKS URL serves. A shared lease
+   * is given up before an exclusive one is asked for, so two tests upgrading never wait on each other.
+   */
+  async holdKeySet(mode: "shared" | "exclusive"): Promise<void> {
+    if (this.keySetLease && (this.keySetLease.mode === mode || this.keySetLease.mode === "exclusive")) return;
+    const host = this.hostOf("jwksUrlClient");
+    if (!host) return;
+    await this.releaseKeySet();
+    this.keySetLease = { mode, id: await host.control.lock(mode), control: host.control };
+  }
+
+  /** Gives up the lease of {@link holdKeySet} (the test fixture does, after the test's own hooks). */
+  async releaseKeySet(): Promise<void> {
+    const lease = this.keySetLease;
+    this.keySetLease = undefined;
+    if (lease) await lease.control.unlock(lease.id);
+  }
+
+  private keySetLease: { mode: "shared" | "exclusive"; id: string; control: JwksControl } | undefined;
 
   /** The JWKS host serving a client's keys, when the config registers that client by URL. */
   private hostOf(
@@ -836,7 +859,12 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     if (configSkip) base.skip(true, configSkip);
     watchOf(target).skipIfDown();
     if (!leanRun()) await labelForAllure(testInfo);
-    await use(new ConformanceContext(target, http, testInfo));
+    const context = new ConformanceContext(target, http, testInfo);
+    try {
+      await use(context);
+    } finally {
+      await context.releaseKeySet();
+    }
     if (!leanRun() && failedOrBroken(testInfo)) {
       const rerun = rerunCommand(testInfo.titlePath);
       // The evidence opens the test's description: the report shows it without expanding anything.

@@ -26,6 +26,28 @@ export class JwksControl {
       );
   }
 
+  /**
+   * Waits for a lease on the key sets (shared: signing with a client's standing keys; exclusive: changing
+   * them) and returns its id for {@link unlock}.
+   */
+  async lock(mode: "shared" | "exclusive"): Promise<string> {
+    const res = await request(`${this.controlUrl}/lock?mode=${mode}`, {
+      method: "POST",
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+    if (res.statusCode !== 200) {
+      await res.body.dump();
+      throw new HarnessError("ERR_HARNESS_INTERNAL", `JWKS host refused a lock (HTTP ${res.statusCode})`);
+    }
+    return ((await res.body.json()) as { id: string }).id;
+  }
+
+  async unlock(id: string): Promise<void> {
+    const res = await request(`${this.controlUrl}/unlock?id=${encodeURIComponent(id)}`, { method: "POST" });
+    await res.body.dump();
+  }
+
   async log(): Promise<FetchLogEntry[]> {
     const res = await request(`${this.controlUrl}/log`);
     return (await res.body.json()) as FetchLogEntry[];

@@ -56,6 +56,7 @@ export async function startJwksHost(port = 0, host = "127.0.0.1"): Promise<JwksH
   const routes = new Map<string, HostedRoute>();
   const fetchLog: FetchLogEntry[] = [];
   const control = `/_harness/${randomBytes(12).toString("hex")}`;
+  const lock = new KeySetLock();
 
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
@@ -63,6 +64,24 @@ export async function startJwksHost(port = 0, host = "127.0.0.1"): Promise<JwksH
       const action = path.slice(control.length);
       if (req.method === "GET" && action === "/log") {
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(fetchLog));
+        return;
+      }
+      if (req.method === "POST" && (action === "/lock" || action === "/unlock")) {
+        req.resume();
+        const query = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
+        if (action === "/unlock") {
+          lock.release(query.get("id") ?? "");
+          res.writeHead(204).end();
+          return;
+        }
+        const mode = query.get("mode") === "exclusive" ? "exclusive" : "shared";
+        const cancel = lock.acquire(mode, (id) =>
+          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ id })),
+        );
+        // A worker that went away while waiting (its test timed out) takes its place in the queue with it.
+        res.on("close", () => {
+          if (!res.writableEnded) cancel();
+        });
         return;
       }
       if (req.method === "POST" && action === "/route") {
@@ -123,4 +142,45 @@ export async function startJwksHost(port = 0, host = "127.0.0.1"): Promise<JwksH
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * A readers-writer lock on the key sets the host serves, taken by test workers through the control API:
+ * a test that changes a client's key set holds it exclusively, a test that only signs with the client's
+ * standing keys holds it shared, so no test sees another's changed set. First come, first served: a
+ * waiting exclusive request holds back later shared ones.
+ */
+export class KeySetLock {
+  #exclusive: string | undefined;
+  readonly #shared = new Set<string>();
+  readonly #queue: { id: string; mode: "shared" | "exclusive"; grant: (id: string) => void }[] = [];
+
+  /** Calls `grant` with the lease id once granted; returns what withdraws the request or lease. */
+  acquire(mode: "shared" | "exclusive", grant: (id: string) => void): () => void {
+    const id = randomBytes(8).toString("hex");
+    this.#queue.push({ id, mode, grant });
+    this.#next();
+    return () => {
+      const i = this.#queue.findIndex((w) => w.id === id);
+      if (i >= 0) this.#queue.splice(i, 1);
+      this.release(id);
+    };
+  }
+
+  release(id: string): void {
+    if (this.#exclusive === id) this.#exclusive = undefined;
+    this.#shared.delete(id);
+    this.#next();
+  }
+
+  #next(): void {
+    for (let head = this.#queue[0]; head; head = this.#queue[0]) {
+      if (this.#exclusive !== undefined) return;
+      if (head.mode === "exclusive" && this.#shared.size > 0) return;
+      this.#queue.shift();
+      if (head.mode === "exclusive") this.#exclusive = head.id;
+      else this.#shared.add(head.id);
+      head.grant(head.id);
+    }
+  }
 }

@@ -35,6 +35,7 @@ test.describe.configure({ mode: "default" });
 const freshAlg = (client: Client): SigningAlg => client.key(templateKey(client.keys)?.alg).alg;
 
 async function serve(t: ConformanceContext, route: HostedRoute): Promise<void> {
+  await t.holdKeySet("exclusive");
   const { control, path } = t.jwks();
   await control.setRoute(path, route);
 }
@@ -60,6 +61,7 @@ async function withFreshSet<T>(
   route: HostedRoute,
   send: () => Promise<T>,
 ): Promise<T> {
+  await t.holdKeySet("exclusive");
   const { control, path, url } = t.jwks();
   const since = new Date().toISOString();
   await control.setRoute(path, route);
