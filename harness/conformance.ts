@@ -816,6 +816,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
         client: () => t.client(),
         postToken: (params, options) => t.postToken(params, options),
         lean: leanRun(),
+        onConnectionFailure: watchOf(t.target).onConnectionFailure,
       },
       settings as NonNullable<typeof settings>,
       endpoints,

@@ -11,7 +11,13 @@ import { test as base, type TestInfo } from "@playwright/test";
 import type { Browser, BrowserContext } from "playwright-core";
 import type { LaunchConfig, TargetConfig } from "../config.ts";
 import { HarnessError, type HarnessErrorCode } from "../errors.ts";
-import { jsonBody, type Exchange, type FormParams, type HttpClient } from "../http.ts";
+import {
+  jsonBody,
+  type ConnectionFailure,
+  type Exchange,
+  type FormParams,
+  type HttpClient,
+} from "../http.ts";
 import {
   authorizeRequest,
   authorizeUrl,
@@ -43,6 +49,8 @@ export interface LaunchHost {
   postToken(params: FormParams, options: { label: string }): Promise<Exchange>;
   /** Detection runs: no screenshots except of a stuck login. */
   readonly lean: boolean;
+  /** The target-down watch, told of a page the browser could not reach (as HttpClient tells it of requests). */
+  readonly onConnectionFailure?: (failure: ConnectionFailure) => Promise<void>;
 }
 
 /** Where a launch goes: what the server advertises for it. */
@@ -225,6 +233,7 @@ export class LaunchDriver {
         redirectUri: this.settings.redirectUri,
         steps,
         timeoutMs: this.timeoutMs,
+        ...(this.host.onConnectionFailure ? { onConnectionFailure: this.host.onConnectionFailure } : {}),
         ...(options.refusalExpected ? { refusalExpected: true } : {}),
         ...(lean
           ? {}

@@ -13,6 +13,7 @@
 import type { BrowserContext, CDPSession, Page, Response } from "playwright-core";
 import type { LoginStep, RawFillValue } from "../config.ts";
 import { HarnessError } from "../errors.ts";
+import type { ConnectionFailure } from "../http.ts";
 import { isRedirectTo, redirectOutcome, type AuthorizeOutcome } from "./authorize-request.ts";
 
 /** A page the flow went through, for the evidence. */
@@ -60,6 +61,8 @@ export interface AuthorizationOptions {
    * missing) is then the outcome (`page`), not a broken login.
    */
   readonly refusalExpected?: boolean;
+  /** Told of a page the browser could not reach before the error is thrown (the target-down watch). */
+  readonly onConnectionFailure?: (failure: ConnectionFailure) => Promise<void>;
   /** Receives each page's screenshot (PNG); absent in lean runs, where only a stuck page is screenshotted. */
   readonly onScreenshot?: (name: string, png: Buffer) => Promise<void>;
   readonly env?: NodeJS.ProcessEnv;
@@ -261,11 +264,22 @@ export async function runAuthorization(options: AuthorizationOptions): Promise<A
           "ERR_TARGET_TIMEOUT",
           `${what}: no page within ${timeoutMs} ms (${describeLocation(page.url())})`,
         );
-      throw new HarnessError(
-        "ERR_TARGET_UNREACHABLE",
+      await unreachable(
         `${what}: ${(outcome.message.split("\n")[0] ?? "").replace(/^page\.goto: /, "")}`,
+        what === "opening the authorization URL" ? options.authorizeUrl : page.url(),
       );
     }
+  };
+  /** A page the browser could not reach: the watch hears of it first (it may find the target down). */
+  const unreachable = async (message: string, url: string): Promise<never> => {
+    const error = new HarnessError("ERR_TARGET_UNREACHABLE", message);
+    await options.onConnectionFailure?.({
+      error,
+      request: { method: "GET", url, headers: {} },
+      label: "browser navigation",
+      failedAt: Date.now(),
+    });
+    throw error;
   };
 
   try {
@@ -279,6 +293,11 @@ export async function runAuthorization(options: AuthorizationOptions): Promise<A
       if (trap.url !== undefined) return finish(redirectOutcome(trap.url));
       const status = lastDocument?.status();
       const url = page.url();
+      // Chromium's own error page: the last navigation (a form post, a redirect) reached no server.
+      if (url.startsWith("chrome-error://")) {
+        const last = pages.at(-1)?.url ?? options.authorizeUrl;
+        await unreachable(`the browser reached no server after ${describeLocation(last)}`, last);
+      }
       const name = `launch page ${n}: ${describeLocation(url)}`;
       if (status !== undefined && status >= 400) {
         pages.push({ url, status });

@@ -18,12 +18,13 @@ import {
   missedDetections,
   SEEDED,
 } from "../../fixtures/oauth-jwt-standins/verdicts.ts";
+import { budgetMs } from "./budget.ts";
 import type { Summary } from "./summary-reporter.ts";
 
 /** A full oauth-jwt run takes ~15 s alone; allow for a busy 2-core machine running other tests beside it. */
-const FULL_RUN_BUDGET_MS = 180_000;
+const FULL_RUN_BUDGET_MS = budgetMs(60_000);
 /** A grep run of a few tests: mostly Playwright's start-up. */
-const GREP_RUN_BUDGET_MS = 60_000;
+const GREP_RUN_BUDGET_MS = budgetMs(20_000);
 /** Deviant stand-ins checked at once within one test (the other worker runs the other stand-in). */
 const CONCURRENT_DEVIATION_RUNS = 2;
 
