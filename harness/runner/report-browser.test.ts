@@ -22,18 +22,11 @@ import { expect, test } from "@playwright/test";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { requirements, type RequirementId } from "../requirements.ts";
 import { runConformanceCli } from "./run-suite.ts";
+import { CHROMIUM_ARGS, chromiumPath } from "../launch/browser.ts";
 import type { Summary } from "./summary-reporter.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
+// The launch driver's Chromium: SMART_CHROMIUM, else Debian's, with the same flags.
+const CHROMIUM = chromiumPath();
 /**
  * Two aud tests that fail under skip-aud-check, one that still passes, two discovery tests, and a kid test
  * whose first requirement id (BS-JWTH-01) is a client assertion's but whose file is key resolution's.
@@ -113,7 +106,7 @@ test("the HTML report renders in Chromium: tree, failing test, attachments, requ
     const opened = summary.tests.find((t) => t.title === OPENED);
     expect(opened?.message, `summary.json has no message for "${OPENED}"`).toBeTruthy();
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] });
     const context = await browser.newContext({ viewport: VIEWPORT, serviceWorkers: "block" });
     const blocked = new Set<string>();
     const succeeded = new Set<string>();

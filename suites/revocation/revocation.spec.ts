@@ -228,6 +228,33 @@ async function withinLifetime<T extends { readonly issued: Issued; readonly last
   throw new Error("unreachable: skip did not throw");
 }
 
+/**
+ * Issues the client a token, runs `prepare` with it, has the client revoke it, then sends `judge`'s
+ * exchange (what tells whether it was revoked), within the token's lifetime ({@link withinLifetime}).
+ */
+async function revokeOwnToken<P>(
+  t: ConformanceContext,
+  endpoint: Endpoint,
+  client: Client,
+  prepare: (token: string) => Promise<P>,
+  judge: (token: string, prepared: P) => Promise<Exchange>,
+): Promise<{ exchange: Exchange; last: Exchange }> {
+  return withinLifetime(async () => {
+    const issued = await issue(t, client);
+    const prepared = await prepare(issued.token);
+    const { exchange } = await revoke(
+      t,
+      endpoint,
+      client,
+      issued.token,
+      "revoke the access token",
+      "access_token",
+    );
+    requireAnswer(exchange);
+    return { issued, exchange, last: await judge(issued.token, prepared) };
+  });
+}
+
 test.describe("Token revocation", () => {
   test(
     "refuses an access token at the FHIR endpoint once it is revoked",
@@ -236,20 +263,13 @@ test.describe("Token revocation", () => {
       const endpoint = await revocationEndpoint(t);
       const client = await t.client();
       const request = await t.bearerRequest(searchableType(client.scope) ?? "Patient");
-      const { exchange, last: after } = await withinLifetime(async () => {
-        const issued = await issue(t, client);
-        await requireWorking(t, request, issued.token, "the client's");
-        const { exchange } = await revoke(
-          t,
-          endpoint,
-          client,
-          issued.token,
-          "revoke the access token",
-          "access_token",
-        );
-        requireAnswer(exchange);
-        return { issued, exchange, last: await present(t, request, issued.token, "with the revoked token") };
-      });
+      const { exchange, last: after } = await revokeOwnToken(
+        t,
+        endpoint,
+        client,
+        (token) => requireWorking(t, request, token, "the client's"),
+        (token) => present(t, request, token, "with the revoked token"),
+      );
       await verify([
         ...revokedChecks(exchange),
         {
@@ -283,24 +303,17 @@ test.describe("Token revocation", () => {
       test.skip(typeof introspection !== "string", `${NOT_OBSERVED}: no introspection_endpoint advertised`);
       const client = await t.client();
       // The bearer is issued after the token: it expires no earlier, so the token's lifetime bounds both.
-      const { exchange, last: ex } = await withinLifetime(async () => {
-        const issued = await issue(t, client);
-        const bearer = await t.obtainToken(client);
-        const { exchange } = await revoke(
-          t,
-          endpoint,
-          client,
-          issued.token,
-          "revoke the access token",
-          "access_token",
-        );
-        requireAnswer(exchange);
-        const last = await t.http.postForm(introspection as string, [["token", issued.token]], {
-          headers: { authorization: `Bearer ${bearer}` },
-          label: "introspect the revoked token",
-        });
-        return { issued, exchange, last };
-      });
+      const { exchange, last: ex } = await revokeOwnToken(
+        t,
+        endpoint,
+        client,
+        () => t.obtainToken(client),
+        (token, bearer) =>
+          t.http.postForm(introspection as string, [["token", token]], {
+            headers: { authorization: `Bearer ${bearer}` },
+            label: "introspect the revoked token",
+          }),
+      );
       // Refused, the introspection call itself failed (BS-INT-03 judges that): nothing to judge here.
       if (ex.response.status !== 200)
         breakTest(
