@@ -31,9 +31,7 @@ export function codeExchangeParams(
       ["code", input.code],
       ...(input.redirectUri === undefined ? [] : [["redirect_uri", input.redirectUri] as const]),
       ["code_verifier", input.verifier],
-      ...(input.clientId === undefined ? [] : [["client_id", input.clientId] as const]),
-      ["client_assertion_type", JWT_BEARER],
-      ["client_assertion", input.assertion],
+      ...clientAuthentication(input),
     ],
     changes,
   );
@@ -54,10 +52,17 @@ export function refreshParams(
       ["grant_type", "refresh_token"],
       ["refresh_token", input.refreshToken],
       ...(input.scope === undefined ? [] : [["scope", input.scope] as const]),
-      ...(input.clientId === undefined ? [] : [["client_id", input.clientId] as const]),
-      ["client_assertion_type", JWT_BEARER],
-      ["client_assertion", input.assertion],
+      ...clientAuthentication(input),
     ],
     changes,
   );
+}
+
+/** Last in every launch token request: client_id where the server asks for it, then the client's assertion. */
+function clientAuthentication(input: { readonly clientId?: string; readonly assertion: string }): FormParams {
+  return [
+    ...(input.clientId === undefined ? [] : [["client_id", input.clientId] as const]),
+    ["client_assertion_type", JWT_BEARER],
+    ["client_assertion", input.assertion],
+  ];
 }

@@ -53,6 +53,14 @@ export interface LaunchHost {
   readonly onConnectionFailure?: (failure: ConnectionFailure) => Promise<void>;
 }
 
+/** How a launch's authorization request is made: its PKCE, scope, parameter changes and browser session. */
+export interface AuthorizationChoices {
+  readonly pkce?: PkceMethod | PkcePair;
+  readonly scope?: string;
+  readonly changes?: ParamChanges;
+  readonly session?: LaunchSession;
+}
+
 /** Where a launch goes: what the server advertises for it. */
 export interface LaunchEndpoints {
   readonly authorizationEndpoint: string;
@@ -299,12 +307,7 @@ export class LaunchDriver {
    * Any other outcome ends the test broken with what happened.
    */
   async code(
-    options: {
-      pkce?: PkceMethod | PkcePair;
-      scope?: string;
-      changes?: ParamChanges;
-      session?: LaunchSession;
-    } = {},
+    options: AuthorizationChoices = {},
   ): Promise<{ request: AuthorizeRequest; code: string; result: AuthorizeResult }> {
     const request = this.request(options);
     const result = await this.authorize(request, options.session ? { session: options.session } : {});
@@ -344,14 +347,7 @@ export class LaunchDriver {
   }
 
   /** A full launch to a token response that must succeed (HTTP 200 with an access_token), else broken. */
-  async tokens(
-    options: {
-      pkce?: PkceMethod | PkcePair;
-      scope?: string;
-      changes?: ParamChanges;
-      session?: LaunchSession;
-    } = {},
-  ): Promise<LaunchTokens> {
+  async tokens(options: AuthorizationChoices = {}): Promise<LaunchTokens> {
     const { request, code } = await this.code(options);
     const exchange = await this.exchange(
       await this.exchangeParams(code, request),
