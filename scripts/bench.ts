@@ -10,7 +10,6 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir, totalmem } from "node:os";
-import { createServer, type AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Agent, request } from "undici";
@@ -18,6 +17,7 @@ import { startReferenceServer } from "../fixtures/reference-server/server.ts";
 import { REQUEST_LOG_ENV, type RecordedRequest } from "../harness/http.ts";
 import { generateClientKey, publicJwks } from "../harness/keys.ts";
 import { makeLoopbackCertificate } from "../harness/runner/loopback-cert.ts";
+import { unclaimedLoopbackPort } from "../harness/runner/unclaimed-port.ts";
 import type { Summary } from "../harness/runner/summary-reporter.ts";
 import { generateHtmlReport } from "../harness/report.ts";
 
@@ -40,12 +40,7 @@ writeFileSync(
   JSON.stringify({ keys: urlKeys.map((g) => g.privateJwk) }),
 );
 // The JWKS URL the harness serves during each run (global setup starts its host on this port).
-const jwksPort = await new Promise<number>((done) => {
-  const probe = createServer().listen(0, "127.0.0.1", () => {
-    const { port } = probe.address() as AddressInfo;
-    probe.close(() => done(port));
-  });
-});
+const jwksPort = await unclaimedLoopbackPort();
 const jwksUrl = `http://127.0.0.1:${jwksPort}/jwks/url-client.json`;
 const tls = makeLoopbackCertificate(dir);
 const scope = "system/Patient.rs system/Observation.rs";

@@ -15,6 +15,7 @@ import { startReferenceServer, type ReferenceServer } from "../../fixtures/refer
 import { generateClientKey, publicJwks } from "../keys.ts";
 import { runSuite } from "./run-suite.ts";
 import type { SummaryTest } from "./summary-reporter.ts";
+import { unclaimedLoopbackPort } from "./unclaimed-port.ts";
 
 /** The tests of the client registered by JWKS URL (the inline client's jku test and the kid tests are not). */
 const isUrlClientTest = (t: SummaryTest): boolean =>
@@ -26,14 +27,6 @@ const listening = (server: Server): Promise<number> =>
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port));
   });
-
-/** A port nobody listens at now: bound on 127.0.0.1 by the system (port 0), then released. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  const port = await listening(server);
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A TCP forwarder on 127.0.0.1 (port 0) to 127.0.0.1:`to`, as a tunnel or reverse proxy would be. */
 async function startForwarder(
@@ -74,7 +67,7 @@ test("a JWKS URL advertised on another host name and port reaches the harness at
       join(dir, "client.private.jwks.json"),
       JSON.stringify({ keys: inline.map((g) => g.privateJwk) }),
     );
-    const listen = await freePort();
+    const listen = await unclaimedLoopbackPort();
     forwarder = await startForwarder(listen);
     // Another host name and another port than the harness listens at: only the forwarder connects them.
     const jwksUrl = `http://localhost:${forwarder.port}/keys/url-client.json`;

@@ -6,8 +6,6 @@
  * both clients at one host:port, one JWKS host serves both paths; a server that never fetches the main
  * client's URL leaves its tests broken with that reason, never passed.
  */
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +14,7 @@ import { startReferenceServer, type ReferenceServer } from "../../fixtures/refer
 import { generateClientKey } from "../keys.ts";
 import { runSuite } from "./run-suite.ts";
 import type { Summary, SummaryTest } from "./summary-reporter.ts";
+import { unclaimedLoopbackPort } from "./unclaimed-port.ts";
 
 const INLINE_ONLY = "rejects any jku from a client registered with an inline JWK Set";
 /** The same test at an app launch's code exchange (suites/app-launch/client-authentication.spec.ts). */
@@ -41,18 +40,6 @@ const notPassed = (summary: Summary, except: (t: SummaryTest) => boolean = () =>
     .filter((t) => t.status !== "passed" && !except(t))
     .map((t) => `${t.status}: ${t.title}: ${t.message ?? ""}`);
 
-/** A port nobody listens at now: bound on 127.0.0.1 by the system (port 0), then released. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /**
  * A reference target registering clients only by JWKS URL, and a config for it in a temporary folder:
  * the main client at `{origin}/keys/client.json` and, with `urlClient`, a jwksUrlClient at
@@ -67,7 +54,7 @@ async function urlOnlyTarget(urlClient: boolean): Promise<{ target: string; clos
       join(dir, "client.private.jwks.json"),
       JSON.stringify({ keys: keys.map((g) => g.privateJwk) }),
     );
-    const origin = `http://127.0.0.1:${await freePort()}`;
+    const origin = `http://127.0.0.1:${await unclaimedLoopbackPort()}`;
     server = await startReferenceServer({
       registration: "jwks-url-only",
       clients: [

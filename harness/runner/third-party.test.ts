@@ -6,7 +6,6 @@
  */
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
@@ -14,6 +13,7 @@ import { startOidcTarget } from "../../fixtures/oidc-provider/server.ts";
 import { generateClientKey, publicJwks } from "../keys.ts";
 import { makeLoopbackCertificate } from "./loopback-cert.ts";
 import { runSuite } from "./run-suite.ts";
+import { unclaimedLoopbackPort } from "./unclaimed-port.ts";
 
 interface Expected {
   readonly status: "failed" | "broken" | "skipped";
@@ -25,16 +25,6 @@ const EXPECTED = JSON.parse(
   readFileSync(new URL("../../fixtures/oidc-provider/expected-verdicts.json", import.meta.url), "utf8"),
 ) as Record<string, Expected>;
 
-/** A free loopback port for the JWKS URL the harness serves (the config must name it before the run). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const address = server.address();
-  await new Promise<void>((done) => server.close(() => done()));
-  if (typeof address !== "object" || !address) throw new Error("no port");
-  return address.port;
-}
-
 test("the suite's verdicts on oidc-provider are the expected ones, each deviation explained", async () => {
   test.setTimeout(240_000);
   const dir = await mkdtemp(join(tmpdir(), "smart-oidc-"));
@@ -45,7 +35,7 @@ test("the suite's verdicts on oidc-provider are the expected ones, each deviatio
     return { path, jwks: publicJwks(generated.map((g) => g.key)) };
   };
   const [inline, byUrl] = await Promise.all([keySet("inline"), keySet("url")]);
-  const jwksUrl = `http://127.0.0.1:${await freePort()}/jwks/url-client.json`;
+  const jwksUrl = `http://127.0.0.1:${await unclaimedLoopbackPort()}/jwks/url-client.json`;
   const tls = makeLoopbackCertificate(dir);
   const target = await startOidcTarget({
     clients: [
