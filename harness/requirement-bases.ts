@@ -272,6 +272,9 @@ export const BASES: Readonly<Record<RequirementId, readonly Basis[]>> = {
   "AL-IDT-04": [oidc("§2 (exp), §3.1.3.7 item 9")],
   "AL-IDT-05": [smart(`${SCOPES} §Scopes for requesting identity data (fhirUser)`)],
   "AL-REF-01": [rfc(6749, "§6, §3.2.1"), smart(`${APPL} §Refresh access token`)],
+  "AL-REF-02": [rfc(6749, "§6, §5.1"), smart(`${APPL} §Refresh access token`)],
+  "AL-REF-03": [rfc(6749, "§6, §5.2 (invalid_scope)"), smart(`${APPL} §Refresh access token`)],
+  "AL-REF-04": [rfc(6749, "§6, §5.2 (invalid_grant)")],
 };
 
 /** True for a basis outside SMART, FHIR and Bulk Data: an RFC. */

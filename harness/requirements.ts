@@ -486,6 +486,19 @@ const rows = {
   ],
   "AL-IDT-05": ["SHALL", "AS", "The id_token states fhirUser when fhirUser is granted", page.SCOPES],
   "AL-REF-01": ["SHALL", "AS", "A refresh requires the confidential client's authentication", rfc(6749, "6")],
+  "AL-REF-02": [
+    "SHALL",
+    "AS",
+    "A refresh authenticated by the client's assertion returns a new, usable access token within the original grant",
+    rfc(6749, "6"),
+  ],
+  "AL-REF-03": ["SHALL", "AS", "A refresh grants no scope beyond the original grant", rfc(6749, "6")],
+  "AL-REF-04": [
+    "SHALL",
+    "AS",
+    "A refresh token is honoured only for the client it was issued to",
+    rfc(6749, "6"),
+  ],
 } as const satisfies Record<string, Row>;
 
 export type RequirementId = keyof typeof rows;
