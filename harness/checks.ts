@@ -55,6 +55,17 @@ export function failedChecksOf(info: TestInfo): readonly FailedCheck[] {
   return failedChecks.get(info) ?? [];
 }
 
+const judgedExchanges = new WeakMap<TestInfo, Exchange>();
+
+/**
+ * The first exchange a check of the test named when verify() ran: the response the verdict is about
+ * (the g10 dry run replays Inferno's conditions on it), which need not be the test's last exchange (e.g.
+ * an id_token test's last request fetches the JWK Set; its checks judge the token response).
+ */
+export function judgedExchangeOf(info: TestInfo): Exchange | undefined {
+  return judgedExchanges.get(info);
+}
+
 /** Skip-reason prefix of a test whose deciding checks never applied (the event they judge never happened). */
 export const NOT_OBSERVED = "not observed";
 
@@ -76,6 +87,11 @@ export async function verify(all: readonly Check[]): Promise<void> {
   if (all.length > 0 && checks.length === 0) {
     const events = [...new Set(all.map((c) => c.applies?.event ?? ""))].join("; ");
     test.skip(true, `${NOT_OBSERVED}: ${events}`);
+  }
+  const named = checks.find((c) => c.exchange !== undefined)?.exchange;
+  if (named) {
+    const info = test.info();
+    if (!judgedExchanges.has(info)) judgedExchanges.set(info, named);
   }
   const failures: string[] = [];
   let onlySoftened = true;

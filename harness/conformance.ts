@@ -8,7 +8,7 @@ import { test as base, type TestDetails, type TestInfo } from "@playwright/test"
 import * as allure from "allure-js-commons";
 import { fetchAuthServerMetadata, stringList, type AuthServerMetadata } from "./auth-server-metadata.ts";
 import { baselineAssertion, build, JWT_BEARER, type AssertionDraft, type Mutation } from "./assertion.ts";
-import { failedChecksOf, logExchanges, responseObject, VERDICTS_ENV } from "./checks.ts";
+import { failedChecksOf, judgedExchangeOf, logExchanges, responseObject, VERDICTS_ENV } from "./checks.ts";
 import { evidenceMarkdown } from "./evidence.ts";
 import { loadTargetConfig, type TargetConfig } from "./config.ts";
 import { HarnessError, isBrokenMessage, type HarnessErrorCode } from "./errors.ts";
@@ -707,12 +707,38 @@ export class ConformanceContext {
   }
 }
 
-/** Annotation with the status and JSON body of a test's last response (g10-dry-run: what Inferno would see). */
+/**
+ * Annotation with the response a test judged (g10-dry-run: what Inferno would see): its status, JSON body,
+ * the few headers Inferno's tests read, and the request URL (tokens and codes shortened).
+ */
 export const OBSERVED_ANNOTATION = "observed";
 
-function recordObserved(testInfo: TestInfo, last: Exchange | undefined): void {
-  if (!last) return;
-  const body = jsonBody(last);
+/** Response headers an Inferno test reads (the redirect that delivers a code; caching; content type). */
+const OBSERVED_HEADERS = ["location", "content-type", "cache-control", "pragma"];
+/** URL parameters that carry bearer material. */
+const SECRET_URL_PARAMS = [
+  "access_token",
+  "token",
+  "refresh_token",
+  "code",
+  "client_assertion",
+  "code_verifier",
+];
+
+/** A URL with the values of its secret-bearing parameters shortened (as summary.json may be shared). */
+function withSecretsShortened(url: string): string {
+  if (!URL.canParse(url)) return url;
+  const parsed = new URL(url);
+  for (const name of SECRET_URL_PARAMS) {
+    const value = parsed.searchParams.get(name);
+    if (value !== null) parsed.searchParams.set(name, shorten(value));
+  }
+  return parsed.toString();
+}
+
+function recordObserved(testInfo: TestInfo, judged: Exchange | undefined): void {
+  if (!judged) return;
+  const body = jsonBody(judged);
   const shown =
     typeof body === "object" && body !== null && !Array.isArray(body)
       ? Object.fromEntries(
@@ -722,9 +748,21 @@ function recordObserved(testInfo: TestInfo, last: Exchange | undefined): void {
           ]),
         )
       : body;
+  const headers = Object.fromEntries(
+    Object.entries(judged.response.headers).flatMap(([k, v]) => {
+      const name = k.toLowerCase();
+      if (!OBSERVED_HEADERS.includes(name)) return [];
+      return [[name, name === "location" ? withSecretsShortened(v) : v]];
+    }),
+  );
   testInfo.annotations.push({
     type: OBSERVED_ANNOTATION,
-    description: JSON.stringify({ status: last.response.status, body: shown ?? null }),
+    description: JSON.stringify({
+      status: judged.response.status,
+      body: shown ?? null,
+      headers,
+      url: withSecretsShortened(judged.request.url),
+    }),
   });
 }
 
@@ -833,7 +871,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     });
     logExchanges(testInfo, () => http.exchanges);
     await use(http);
-    if (activeProfile().name === "g10-dry-run") recordObserved(testInfo, http.exchanges.at(-1));
+    if (activeProfile().name === "g10-dry-run")
+      recordObserved(testInfo, judgedExchangeOf(testInfo) ?? http.exchanges.at(-1));
     if (leanRun()) return;
     const redactor = new Redactor();
     for (const ex of http.exchanges) redactor.learn(ex);

@@ -191,7 +191,7 @@ async function main(): Promise<number> {
     attachments.push(g10);
     const would = rows.filter((r) => r.infernoWould === "pass").length;
     console.log(
-      `\n(g)(10) dry run: Inferno would pass ${would} of its ${rows.length} backend-services tests (${relative(process.cwd(), g10)})`,
+      `\n(g)(10) dry run: Inferno would pass ${would} of its ${rows.length} mapped backend-services and launch tests (${relative(process.cwd(), g10)})`,
     );
   }
   const generating = Date.now();

@@ -41,8 +41,16 @@ export interface SummaryTest {
   readonly message?: string;
   /** For a failed or broken test: the command that re-runs just this test against the same target. */
   readonly rerun?: string;
-  /** g10-dry-run: the status and JSON body of the test's last response (tokens shortened). */
-  readonly observed?: { readonly status: number; readonly body: unknown };
+  /**
+   * g10-dry-run: the response the test judged (else its last): status, JSON body, the headers Inferno reads
+   * and the request URL (tokens and codes shortened). Summaries of older runs carry status and body only.
+   */
+  readonly observed?: {
+    readonly status: number;
+    readonly body: unknown;
+    readonly headers?: Readonly<Record<string, string>>;
+    readonly url?: string;
+  };
 }
 
 export interface Summary {
