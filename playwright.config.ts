@@ -7,6 +7,9 @@ import { defineConfig, type Project } from "@playwright/test";
 import { DETECTION_MATRIX } from "./fixtures/reference-server/detection-matrix.ts";
 import { reportsDir } from "./harness/runner/paths.ts";
 import { judgingReporters } from "./harness/runner/reporters.ts";
+import { benchMark } from "./harness/runner/bench-marks.ts";
+
+benchMark("config:loaded");
 
 const reports = reportsDir();
 

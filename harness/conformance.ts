@@ -4,8 +4,15 @@
  * (requirement links, level as severity, spec area as suite); every HTTP exchange is recorded and attached,
  * redacted, with a curl line.
  */
-import { test as base, type TestDetails, type TestInfo } from "@playwright/test";
+// The root test type, without Playwright's page, context and tracing fixtures: the suite drives its own
+// Chromium (launch/browser.ts), and the "trace recording" fixture that @playwright/test's `test` sets up
+// and tears down around every test (two steps, each with a captured, source-mapped stack) cost ~5 ms of CPU
+// a test for traces the suite never records, and made every browser call of a launch test a step too
+// (README "Speed").
+import { _baseTest as base, type TestDetails, type TestInfo } from "@playwright/test";
 import * as allure from "allure-js-commons";
+import { LabelName, type Label, type Link } from "allure-js-commons";
+import { getGlobalTestRuntimeWithAutoconfig, MessageTestRuntime } from "allure-js-commons/sdk/runtime";
 import { fetchAuthServerMetadata, stringList, type AuthServerMetadata } from "./auth-server-metadata.ts";
 import { baselineAssertion, build, JWT_BEARER, type AssertionDraft, type Mutation } from "./assertion.ts";
 import { failedChecksOf, judgedExchangeOf, logExchanges, responseObject, VERDICTS_ENV } from "./checks.ts";
@@ -53,6 +60,7 @@ import { basisUrl, citation } from "./requirement-bases.ts";
 import { LATITUDE, type LatitudePoint } from "./latitude.ts";
 import { suiteArea } from "./areas.ts";
 import { readRunState, type RunState } from "./runner/run-state.ts";
+import { benchMark, benchmarking } from "./runner/bench-marks.ts";
 import { watchOf } from "./target-down.ts";
 import { BrowserHolder } from "./launch/browser.ts";
 import { launchEndpoints, LaunchDriver, NO_LAUNCH_BLOCK, type LaunchEndpoints } from "./launch/driver.ts";
@@ -806,6 +814,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   referenceFault: [undefined, { scope: "worker", option: true }],
   target: [
     async ({ referenceFault }, use) => {
+      // A benchmarked run: the worker has started and loaded its first test file.
+      benchMark("worker:ready");
       let state = readRunState();
       let config = await loadTargetConfig(state.targetConfigPath);
       let twin: FaultyTwin | undefined;
@@ -871,6 +881,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     });
     logExchanges(testInfo, () => http.exchanges);
     await use(http);
+    // A benchmarked run counts the tests that reached the server themselves (not only the worker's cache).
+    if (benchmarking()) benchMark("test:requests", { requests: http.exchanges.length });
     if (activeProfile().name === "g10-dry-run")
       recordObserved(testInfo, judgedExchangeOf(testInfo) ?? http.exchanges.at(-1));
     if (leanRun()) return;
@@ -1022,22 +1034,35 @@ export async function labelForAllure(testInfo: TestInfo): Promise<void> {
       `"${testInfo.title}" declares no requirements: give it spec([...]) details`,
     );
   }
-  await allure.parentSuite(area);
-  await allure.suite(testInfo.titlePath.slice(1, -1).join(" › ") || area);
-  await allure.severity(SEVERITY[level]);
-  await allure.label("level", level);
-  for (const id of ids) {
+  // One runtime message for the labels, the links and the description (allure.label() and its kin send one
+  // each): every message is an attachment, and so a step of the test whose stack Playwright captures, with
+  // source maps, at 2–3 ms of CPU a step (README "Speed"). The result file is the same.
+  const labels: Label[] = [
+    { name: LabelName.PARENT_SUITE, value: area },
+    { name: LabelName.SUITE, value: testInfo.titlePath.slice(1, -1).join(" › ") || area },
+    { name: LabelName.SEVERITY, value: SEVERITY[level] },
+    { name: "level", value: level },
+    ...ids.map((id) => ({ name: "requirement", value: id })),
+  ];
+  const links: Link[] = ids.map((id) => {
     const r = requirements[id];
-    await allure.label("requirement", id);
-    await allure.link(r.url, `${id} (${r.level}): ${r.title}`, "requirement");
-  }
+    return { url: r.url, type: "requirement", name: `${id} (${r.level}): ${r.title}` };
+  });
   // Judged by the RFCs (oauth-jwt): the report links the sections the verdict rests on.
   const rfcBases = activeProfile().profile.genericOnly && ids[0] ? genericBases(ids[0]) : [];
   for (const basis of rfcBases) {
     const url = basisUrl(basis);
-    if (url) await allure.link(url, citation(basis), "requirement");
+    if (url) links.push({ url, type: "requirement", name: citation(basis) });
   }
-  await allure.description(describedTest(testInfo));
+  const description = describedTest(testInfo);
+  const runtime = await getGlobalTestRuntimeWithAutoconfig();
+  if (runtime instanceof MessageTestRuntime) {
+    await runtime.sendMessage({ type: "metadata", data: { labels, links, description } });
+    return;
+  }
+  await allure.labels(...labels);
+  await allure.links(...links);
+  await allure.description(description);
 }
 
 /** The test's description in the report: its level, requirements, judging basis and latitude points. */

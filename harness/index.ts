@@ -153,7 +153,24 @@ export {
   type IdTokenVerification,
 } from "./launch/id-token.ts";
 export { codeVerifier, pkcePair, s256Challenge, type PkceMethod, type PkcePair } from "./launch/pkce.ts";
-export { clientTest, JudgedSession, type IssuedToken, type TokenRequest } from "./client-judge/fixture.ts";
+export {
+  clientCheck,
+  clientTest,
+  JudgedSession,
+  type IssuedToken,
+  type TokenRequest,
+} from "./client-judge/fixture.ts";
+export {
+  ASSERTION_CLAIM_CHECKS,
+  ASSERTION_HEADER_CHECKS,
+  DISCOVERY_CHECKS,
+  FOREIGN_SERVER_CHECKS,
+  KEY_SET_CHECKS,
+  SIGNATURE_CHECKS,
+  TOKEN_LIFETIME_CHECKS,
+  TOKEN_REQUEST_CHECKS,
+  TOKEN_USE_CHECKS,
+} from "./client-judge/client-checks.ts";
 export {
   firstHeader,
   headerValues,

@@ -218,8 +218,15 @@ function keyFromPrivateJwk(
   return { kid: jwk.kid, alg, privateKey, publicJwk };
 }
 
-/** Reads a JWKS file of private keys, checking each the way a config error should be reported. */
-export async function loadPrivateJwks(path: string, field: string): Promise<ClientKey[]> {
+/**
+ * Reads a JWKS file of private keys, checking each the way a config error should be reported; each key's
+ * alg must be one of `allowed` (by default, what this run's profile signs with).
+ */
+export async function loadPrivateJwks(
+  path: string,
+  field: string,
+  allowed?: readonly SigningAlg[],
+): Promise<ClientKey[]> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -247,7 +254,9 @@ export async function loadPrivateJwks(path: string, field: string): Promise<Clie
       `${field}: ${path} must be a JWK Set with a non-empty "keys" array`,
     );
   }
-  const loaded = keys.map((jwk, i) => keyFromPrivateJwk(jwk as JWK, `${field} (${path}) keys[${i}]`));
+  const loaded = keys.map((jwk, i) =>
+    keyFromPrivateJwk(jwk as JWK, `${field} (${path}) keys[${i}]`, allowed),
+  );
   const kids = new Set<string>();
   for (const key of loaded) {
     if (kids.has(key.kid))

@@ -28,9 +28,13 @@ interface ListedSuite {
   suites?: ListedSuite[];
 }
 
-/** The conformance tests as Playwright lists them under `profile`, with their spec() annotations. */
-export async function listTests(profile: ProfileName): Promise<ListedTest[]> {
-  const child = spawn(resolve("node_modules", ".bin", "playwright"), ["test", "--list", "--reporter=json"], {
+/**
+ * The conformance tests as Playwright lists them under `profile`, with their spec() annotations; with
+ * `config` (e.g. playwright.client.config.ts, the client checks), the tests of that config instead.
+ */
+export async function listTests(profile: ProfileName, config?: string): Promise<ListedTest[]> {
+  const args = ["test", ...(config ? ["-c", config] : []), "--list", "--reporter=json"];
+  const child = spawn(resolve("node_modules", ".bin", "playwright"), args, {
     // The JSON goes to stdout: a JSON output file set for an enclosing run (npm test) would take it away.
     env: {
       ...Object.fromEntries(

@@ -14,6 +14,7 @@ import { isGeneric } from "./requirement-bases.ts";
 import { isRequirementId, requirements } from "./requirements.ts";
 import { runConformanceCli } from "./runner/run-suite.ts";
 import type { Summary } from "./runner/summary-reporter.ts";
+import { budgetMs } from "./runner/budget.ts";
 
 /** The conformance command against the embedded target with `fault`, run into `reports`. */
 async function judged(
@@ -31,7 +32,7 @@ async function judged(
 }
 
 test("interop softens AMB-02 to a SHOULD finding, strict hardens typ, and neither excuses acceptance", async () => {
-  test.setTimeout(180_000);
+  test.setTimeout(budgetMs(60_000));
   const dir = await mkdtemp(join(tmpdir(), "smart-profiles-"));
   try {
     const run = (name: string, fault: string, grep: string, profile?: string) =>
@@ -68,7 +69,7 @@ test("interop softens AMB-02 to a SHOULD finding, strict hardens typ, and neithe
 });
 
 test("smart-v1 requests v1 scopes, holds v1 scopes to SHALL, discovery to SHOULD, and skips what v1 lacks", async () => {
-  test.setTimeout(180_000);
+  test.setTimeout(budgetMs(60_000));
   const dir = await mkdtemp(join(tmpdir(), "smart-profile-v1-"));
   try {
     const run = (name: string, fault: string, grep: string, profile?: string) =>
@@ -100,7 +101,7 @@ test("smart-v1 requests v1 scopes, holds v1 scopes to SHALL, discovery to SHOULD
 });
 
 test("oauth-jwt runs the RFC checks only, each skipped test says why, and signs with the keys' own algorithm", async () => {
-  test.setTimeout(120_000);
+  test.setTimeout(budgetMs(40_000));
   const dir = await mkdtemp(join(tmpdir(), "smart-profile-oauth-"));
   try {
     const reports = join(dir, "reports");

@@ -1,169 +1,499 @@
 /**
- * `npm run bench [-- --runs 3] [--workers 3]`: what a full conformance run costs, against what its requests alone cost.
- * Starts the reference server (https, 2 s tokens so the expiry tests wait little), runs the whole suite
- * against it `--runs` times as a vendor would (Playwright, 3 workers as by default, summary and Allure results, no HTML),
- * times the HTML report generation separately, and measures the floor in the same process: every request
- * the last run made, replayed with undici alone, as many at a time as there were workers (no runner, no
- * signing, no report). Overhead = median run time / floor; the tests that wait on purpose (token expiry,
- * a stalled JWKS URL) are also reported as a second floor with their waiting added. Writes reports/bench.json.
+ * `npm run bench -- [options]`: what a conformance run costs, in wall time and CPU seconds of its whole
+ * process tree, phase by phase, and against what its requests alone cost. Each run is the CLI as a vendor
+ * runs it (`tsx harness/cli/conformance.ts`, console reporter, summary, Allure results, HTML report), with
+ * SMART_BENCH_LOG set: every Node process of the run reports its CPU at exit (scripts/bench-probe.mjs,
+ * through NODE_OPTIONS) and the harness marks each phase boundary (harness/runner/bench-marks.ts).
+ *
+ * Targets: by default a reference server this process serves (plain http, 300 s tokens, both clients and
+ * the launch login: an external target whose CPU is not the run's); `--target embedded` for the run's own
+ * embedded target (its CPU is the runner's); `--target <config.json>` for any configured server, which
+ * makes the comparison with another tool against the same server one command. Prints server-reaching
+ * tests per second and CPU per request; writes reports/bench.json (SMART_REPORTS_DIR).
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus, tmpdir, totalmem } from "node:os";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Agent, request } from "undici";
-import { startReferenceServer } from "../fixtures/reference-server/server.ts";
 import { REQUEST_LOG_ENV, type RecordedRequest } from "../harness/http.ts";
-import { generateClientKey, publicJwks } from "../harness/keys.ts";
+import { generateClientKey } from "../harness/keys.ts";
+import { BENCH_LOG_ENV, type BenchMark } from "../harness/runner/bench-marks.ts";
+import {
+  EMBEDDED_CLIENT_ID,
+  EMBEDDED_CLIENT_SCOPE,
+  EMBEDDED_LAUNCH_PASSWORD_ENV,
+  EMBEDDED_URL_CLIENT_ID,
+  EMBEDDED_URL_CLIENT_SCOPE,
+  embeddedLaunchConfig,
+  startEmbeddedServer,
+} from "../harness/runner/embedded-target.ts";
 import { makeLoopbackCertificate } from "../harness/runner/loopback-cert.ts";
+import { reportsDir } from "../harness/runner/paths.ts";
 import { unclaimedLoopbackPort } from "../harness/runner/unclaimed-port.ts";
 import type { Summary } from "../harness/runner/summary-reporter.ts";
-import { generateHtmlReport } from "../harness/report.ts";
+import { summariseProfiles, type ProfileSummary } from "./cpu-profile.ts";
+
+const HELP = `Usage: npm run bench -- [options]
+
+  --runs <n>             runs (default 3; medians are reported)
+  --families <which>     backend (default: every family but app-launch), app-launch, or all
+  --target <t>           reference (default: a reference server this process serves, plain http),
+                         embedded (the run's embedded target), or a target config file (any server)
+  --token-lifetime <s>   the reference server's token lifetime (default 300: no expiry waits)
+  --tls                  the reference server serves https (a loopback certificate)
+  --workers <n>          Playwright workers (default: the suite's)
+  --no-html              runs with --no-html (default: the HTML report is generated and timed apart)
+  --cpu-prof <dir>       CPU profiles of every Node process of each run (--cpu-prof), summarised by
+                         process and by what the time went to; the profiler itself adds CPU
+  -h, --help             this text`;
 
 const { values } = parseArgs({
-  options: { runs: { type: "string", default: "3" }, workers: { type: "string", default: "3" } },
+  options: {
+    runs: { type: "string", default: "3" },
+    families: { type: "string", default: "backend" },
+    target: { type: "string", default: "reference" },
+    "token-lifetime": { type: "string", default: "300" },
+    tls: { type: "boolean" },
+    workers: { type: "string" },
+    "no-html": { type: "boolean" },
+    "cpu-prof": { type: "string" },
+    help: { type: "boolean", short: "h" },
+  },
 });
+if (values.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+const FAMILIES: Readonly<Record<string, readonly string[]>> = {
+  backend: ["--grep-invert", "app-launch/"],
+  "app-launch": ["--grep", "app-launch/"],
+  all: [],
+};
+const familyArgs = FAMILIES[values.families];
+if (!familyArgs) {
+  console.error(`--families: "${values.families}" is not one of ${Object.keys(FAMILIES).join(", ")}`);
+  process.exit(2);
+}
 const runs = Number(values.runs);
-const WORKERS = Number(values.workers);
+const html = !values["no-html"];
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+const round = (ms: number) => Math.round(ms);
+
+/** CPU (user + system) of the children this process has waited for, ms: the whole tree of a finished run. */
+function childrenCpuMs(): number {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
 
 const dir = mkdtempSync(join(tmpdir(), "smart-bench-"));
-const generated = await Promise.all([generateClientKey("RS384"), generateClientKey("ES384")]);
-writeFileSync(
-  join(dir, "client.private.jwks.json"),
-  JSON.stringify({ keys: generated.map((g) => g.privateJwk) }),
-);
-const urlKeys = await Promise.all([generateClientKey("RS384"), generateClientKey("ES384")]);
-writeFileSync(
-  join(dir, "url-client.private.jwks.json"),
-  JSON.stringify({ keys: urlKeys.map((g) => g.privateJwk) }),
-);
-// The JWKS URL the harness serves during each run (global setup starts its host on this port).
-const jwksPort = await unclaimedLoopbackPort();
-const jwksUrl = `http://127.0.0.1:${jwksPort}/jwks/url-client.json`;
-const tls = makeLoopbackCertificate(dir);
-const scope = "system/Patient.rs system/Observation.rs";
-const server = await startReferenceServer({
-  ...(tls ? { tls: { key: tls.key, cert: tls.cert } } : {}),
-  tokenLifetimeSeconds: 2,
-  clients: [
-    { clientId: "bench-client", scope, jwks: publicJwks(generated.map((g) => g.key)) },
-    { clientId: "bench-url-client", scope: "system/*.rs", jwksUrl },
-  ],
-});
-const config = join(dir, "target.json");
-writeFileSync(
-  config,
-  JSON.stringify({
-    name: "bench: reference server",
-    fhirBaseUrl: server.fhirBaseUrl,
-    tokenEndpoint: server.tokenUrl,
-    client: { clientId: "bench-client", privateJwksPath: "client.private.jwks.json", scope },
-    jwksUrlClient: {
-      clientId: "bench-url-client",
-      jwksUrl,
-      privateJwksPath: "url-client.private.jwks.json",
-      scope: "system/*.rs",
-    },
-    ...(tls ? { caFile: tls.certPath } : {}),
-  }),
-);
 
-const runTimes: number[] = [];
-const reportTimes: number[] = [];
-let summary: Summary | undefined;
-let requests: RecordedRequest[] = [];
+/** The reference server this process serves (its CPU is this process's, not the run's). */
+async function serveReference(): Promise<{ config: string; close: () => Promise<void> }> {
+  const inline = await Promise.all([generateClientKey("RS384"), generateClientKey("ES384")]);
+  const byUrl = await Promise.all([generateClientKey("RS384"), generateClientKey("ES384")]);
+  writeFileSync(
+    join(dir, "client.private.jwks.json"),
+    JSON.stringify({ keys: inline.map((g) => g.privateJwk) }),
+  );
+  writeFileSync(
+    join(dir, "url-client.private.jwks.json"),
+    JSON.stringify({ keys: byUrl.map((g) => g.privateJwk) }),
+  );
+  // The JWKS URL the run serves (its global setup starts the host on this port).
+  const jwksUrl = `http://127.0.0.1:${await unclaimedLoopbackPort()}/jwks/url-client.json`;
+  const tls = values.tls ? makeLoopbackCertificate(dir) : undefined;
+  process.env[EMBEDDED_LAUNCH_PASSWORD_ENV] ??= `bench-${Math.random().toString(36).slice(2)}`;
+  const server = await startEmbeddedServer({
+    faults: [],
+    inlineKeys: inline.map((g) => g.key),
+    urlClientJwksUrl: jwksUrl,
+    tokenLifetimeSeconds: Number(values["token-lifetime"]),
+    ...(tls ? { tls: { key: tls.key, cert: tls.cert } } : {}),
+  });
+  const config = join(dir, "target.json");
+  writeFileSync(
+    config,
+    JSON.stringify({
+      name: "bench: reference server",
+      fhirBaseUrl: server.fhirBaseUrl,
+      tokenEndpoint: server.tokenUrl,
+      client: {
+        clientId: EMBEDDED_CLIENT_ID,
+        privateJwksPath: "client.private.jwks.json",
+        scope: EMBEDDED_CLIENT_SCOPE,
+      },
+      jwksUrlClient: {
+        clientId: EMBEDDED_URL_CLIENT_ID,
+        jwksUrl,
+        privateJwksPath: "url-client.private.jwks.json",
+        scope: EMBEDDED_URL_CLIENT_SCOPE,
+      },
+      launch: embeddedLaunchConfig(),
+      ...(tls ? { caFile: tls.certPath } : {}),
+    }),
+  );
+  return { config, close: () => server.close() };
+}
+
+interface ExitLine {
+  readonly kind: "exit";
+  readonly pid: number;
+  readonly ppid: number;
+  readonly argv: string;
+  readonly start: number;
+  readonly end: number;
+  readonly userMs: number;
+  readonly sysMs: number;
+  readonly childUserMs: number;
+  readonly childSysMs: number;
+}
+
+type Role = "tsx" | "cli" | "runner" | "worker" | "allure" | "other";
+
+function roleOf(exit: ExitLine): Role {
+  const argv = exit.argv;
+  if (argv.includes("workerProcessEntry")) return "worker";
+  if (/\.bin\/playwright|playwright\/cli/.test(argv)) return "runner";
+  if (/\.bin\/allure|allure\/cli/.test(argv)) return "allure";
+  if (/(^|\/)tsx(\/dist\/cli\.mjs)?( |$)|\.bin\/tsx/.test(argv)) return "tsx";
+  if (argv.includes("cli/conformance.ts")) return "cli";
+  return "other";
+}
+
+/** One phase: wall time and CPU of the whole tree spent in it (ms). */
+interface Phase {
+  readonly wallMs: number;
+  readonly cpuMs: number;
+}
+
+interface RunResult {
+  readonly wallMs: number;
+  readonly cpuMs: number;
+  readonly wallWithoutHtmlMs: number;
+  readonly cpuWithoutHtmlMs: number;
+  readonly phases: Readonly<Record<string, Phase>>;
+  readonly cpuByProcess: Readonly<Record<string, number>>;
+  readonly workers: number;
+  readonly tests: number;
+  readonly testsReachingServer: number;
+  readonly requests: number;
+  readonly targetCpuMs?: number;
+  readonly summary: Summary;
+  readonly requestLog: readonly RecordedRequest[];
+}
+
+/** Splits a finished run's log into phases; see README "Speed" for what each phase holds. */
+function phasesOf(lines: readonly (BenchMark | ExitLine)[], t0: number, t1: number, totalCpuMs: number) {
+  const marks = lines.filter((l): l is BenchMark => l.kind === "mark");
+  const exits = lines.filter((l): l is ExitLine => l.kind === "exit");
+  const role = new Map(exits.map((e) => [e.pid, roleOf(e)]));
+  const own = (e: ExitLine) => e.userMs + e.sysMs;
+  const children = (e: ExitLine) => e.childUserMs + e.childSysMs;
+  const whole = (e: ExitLine) => own(e) + children(e);
+  /** What a process's waited-for children used beyond the Node processes we know (Chromium, esbuild, openssl). */
+  const residual = (e: ExitLine) =>
+    children(e) - exits.filter((c) => c.ppid === e.pid).reduce((sum, c) => sum + whole(c), 0);
+  const only = (r: Role) => exits.filter((e) => role.get(e.pid) === r);
+  const one = (r: Role) => only(r)[0];
+  const mark = (name: string, r?: Role) =>
+    marks.find((m) => m.name === name && (r === undefined || role.get(m.pid) === r));
+  const cli = one("cli");
+  const runner = one("runner");
+  const workers = only("worker");
+  const allure = only("allure");
+  const tsx = only("tsx");
+  const at = (name: string, fallback: number) => mark(name)?.at ?? fallback;
+  const cpuAt = (name: string) => mark(name)?.cpuMs ?? 0;
+
+  const checked = at("cli:config-checked", t0);
+  const setupStart = at("setup:start", checked);
+  const setupEnd = at("setup:end", setupStart);
+  const firstBegin = at("tests:first-begin", setupEnd);
+  const lastEndMark = mark("tests:last-end");
+  const lastEnd = (lastEndMark?.atMs as number | undefined) ?? firstBegin;
+  const endStart = at("reporters:end-start", lastEnd);
+  const endDone = at("reporters:end-done", endStart);
+  const pwExited = at("cli:playwright-exited", runner?.end ?? endDone);
+  const htmlStart = at("cli:html-start", pwExited);
+  const htmlEnd = at("cli:html-end", htmlStart);
+
+  const readyMarks = marks.filter((m) => m.name === "worker:ready");
+  const workerStartCpu = readyMarks.reduce((sum, m) => sum + m.cpuMs, 0);
+  const workerStartWall = readyMarks.map((m) => {
+    const exit = exits.find((e) => e.pid === m.pid);
+    return exit ? m.at - exit.start : 0;
+  });
+  const workersCpu = workers.reduce((sum, w) => sum + own(w), 0);
+  const browserCpu = workers.reduce((sum, w) => sum + residual(w), 0);
+  const runnerOwn = runner ? own(runner) : 0;
+  const runnerAtLastEnd = (lastEndMark?.runnerCpuMs as number | undefined) ?? cpuAt("reporters:end-start");
+  const htmlCpu = allure.reduce((sum, a) => sum + whole(a), 0);
+  const cliOwn = cli ? own(cli) : 0;
+
+  const phases: Record<string, Phase> = {
+    "cli start and config check": {
+      wallMs: checked - t0,
+      cpuMs:
+        tsx.reduce((sum, t) => sum + own(t), 0) + cpuAt("cli:config-checked") + (cli ? residual(cli) : 0),
+    },
+    "playwright start-up (config, listing and transforming the test files)": {
+      wallMs: setupStart - checked,
+      cpuMs: cpuAt("setup:start"),
+    },
+    "target start-up (global setup: keys, target, probe)": {
+      wallMs: setupEnd - setupStart,
+      cpuMs: cpuAt("setup:end") - cpuAt("setup:start") + (runner ? residual(runner) : 0),
+    },
+    "worker start-up (to the first fixture, test file transformed)": {
+      wallMs: median(workerStartWall),
+      cpuMs: workerStartCpu,
+    },
+    "tests: workers": { wallMs: lastEnd - firstBegin, cpuMs: workersCpu - workerStartCpu },
+    "tests: browser (Chromium)": { wallMs: 0, cpuMs: browserCpu },
+    "tests: runner (dispatch, reporters' onTestEnd, an embedded target)": {
+      wallMs: 0,
+      cpuMs: runnerAtLastEnd - cpuAt("setup:end"),
+    },
+    "reporters' onEnd (summary.json, Allure)": {
+      wallMs: endDone - endStart,
+      cpuMs: cpuAt("reporters:end-done") - cpuAt("reporters:end-start"),
+    },
+    "teardown and exit (workers, target, runner)": {
+      wallMs: pwExited - endDone,
+      cpuMs: runnerOwn - cpuAt("reporters:end-done") + (cpuAt("reporters:end-start") - runnerAtLastEnd),
+    },
+    "CLI after the run (requirements, causes, JUnit)": {
+      wallMs: htmlStart - pwExited + (t1 - htmlEnd),
+      cpuMs: cliOwn - cpuAt("cli:config-checked") - (cpuAt("cli:html-end") - cpuAt("cli:html-start")),
+    },
+    "HTML report (allure generate)": {
+      wallMs: htmlEnd - htmlStart,
+      cpuMs: htmlCpu + (cpuAt("cli:html-end") - cpuAt("cli:html-start")),
+    },
+  };
+  const accounted = Object.values(phases).reduce((sum, p) => sum + p.cpuMs, 0);
+  phases["unaccounted (processes not reporting, rounding)"] = { wallMs: 0, cpuMs: totalCpuMs - accounted };
+  const cpuByProcess: Record<string, number> = {
+    "tsx launcher": tsx.reduce((sum, t) => sum + own(t), 0),
+    "CLI (Node)": cliOwn,
+    "CLI's other children (esbuild)": cli ? residual(cli) : 0,
+    "Playwright runner (Node)": runnerOwn,
+    "runner's other children (openssl)": runner ? residual(runner) : 0,
+    "workers (Node)": workersCpu,
+    "Chromium (workers' children)": browserCpu,
+    "allure generate": htmlCpu,
+    other: only("other").reduce((sum, o) => sum + own(o), 0),
+  };
+  return {
+    phases: Object.fromEntries(
+      Object.entries(phases).map(([k, p]) => [k, { wallMs: round(p.wallMs), cpuMs: round(p.cpuMs) }]),
+    ),
+    cpuByProcess: Object.fromEntries(Object.entries(cpuByProcess).map(([k, v]) => [k, round(v)])),
+    workers: workers.length,
+    testsReachingServer: marks.filter((m) => m.name === "test:requests" && (m.requests as number) > 0).length,
+    html: { wallMs: htmlEnd - htmlStart, cpuMs: phases["HTML report (allure generate)"]?.cpuMs ?? 0 },
+  };
+}
+
+const reference = values.target === "reference" ? await serveReference() : undefined;
+const targetConfig = values.target === "embedded" ? undefined : (reference?.config ?? resolve(values.target));
+const probe = fileURLToPath(new URL("./bench-probe.mjs", import.meta.url));
+const profileRoot = values["cpu-prof"] ? resolve(values["cpu-prof"]) : undefined;
+const results: RunResult[] = [];
+const loadBefore = loadavg();
+
 for (let i = 1; i <= runs; i++) {
   const reports = join(dir, `reports-${i}`);
-  const log = join(dir, `requests-${i}.jsonl`);
-  const started = performance.now();
-  // Asynchronously: this process serves the target while the suite runs.
-  await new Promise<void>((done, fail) => {
-    const child = spawn(resolve("node_modules", ".bin", "playwright"), ["test"], {
-      stdio: "ignore",
+  const requestLog = join(dir, `requests-${i}.jsonl`);
+  const benchLog = join(dir, `bench-${i}.jsonl`);
+  const profileDir = profileRoot && join(profileRoot, `run-${i}`);
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const nodeOptions = [
+    process.env.NODE_OPTIONS ?? "",
+    `--import=${probe}`,
+    ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+  ].join(" ");
+  const args = [
+    "harness/cli/conformance.ts",
+    ...familyArgs,
+    ...(values.workers ? ["--workers", values.workers] : []),
+    ...(html ? [] : ["--no-html"]),
+    ...(targetConfig ? ["--target", targetConfig] : []),
+  ];
+  const cpuBefore = childrenCpuMs();
+  const ownBefore = process.cpuUsage();
+  const t0 = performance.timeOrigin + performance.now();
+  // Asynchronously: this process may be serving the target while the suite runs.
+  const exitCode = await new Promise<number | null>((done, fail) => {
+    const child = spawn(resolve("node_modules", ".bin", "tsx"), args, {
+      stdio: ["ignore", "ignore", "inherit"],
       env: {
         ...process.env,
-        SMART_TARGET: config,
+        NODE_OPTIONS: nodeOptions.trim(),
         SMART_REPORTS_DIR: reports,
-        SMART_WORKERS: String(WORKERS),
-        SMART_QUIET: "1",
-        [REQUEST_LOG_ENV]: log,
+        [BENCH_LOG_ENV]: benchLog,
+        [REQUEST_LOG_ENV]: requestLog,
       },
     });
     child.on("error", fail);
-    child.on("close", () => done());
+    child.on("close", (code) => done(code));
   });
-  runTimes.push(performance.now() - started);
-  summary = JSON.parse(readFileSync(join(reports, "summary.json"), "utf8")) as Summary;
-  const reportStarted = performance.now();
-  generateHtmlReport(reports);
-  reportTimes.push(performance.now() - reportStarted);
-  requests = readFileSync(log, "utf8")
+  const t1 = performance.timeOrigin + performance.now();
+  const cpuMs = childrenCpuMs() - cpuBefore;
+  const ownCpu = process.cpuUsage(ownBefore);
+  const summary = JSON.parse(readFileSync(join(reports, "summary.json"), "utf8")) as Summary;
+  const lines = readFileSync(benchLog, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as BenchMark | ExitLine);
+  const requestLines = readFileSync(requestLog, "utf8")
     .split("\n")
     .filter(Boolean)
     .map((line) => JSON.parse(line) as RecordedRequest);
+  const split = phasesOf(lines, t0, t1, cpuMs);
+  const result: RunResult = {
+    wallMs: round(t1 - t0),
+    cpuMs: round(cpuMs),
+    wallWithoutHtmlMs: round(t1 - t0 - split.html.wallMs),
+    cpuWithoutHtmlMs: round(cpuMs - split.html.cpuMs),
+    phases: split.phases,
+    cpuByProcess: split.cpuByProcess,
+    workers: split.workers,
+    tests: summary.tests.length,
+    testsReachingServer: split.testsReachingServer,
+    requests: requestLines.length,
+    ...(reference ? { targetCpuMs: round((ownCpu.user + ownCpu.system) / 1000) } : {}),
+    summary,
+    requestLog: requestLines,
+  };
+  results.push(result);
   console.error(
-    `run ${i}: ${(runTimes.at(-1) ?? 0).toFixed(0)} ms, ${summary.tests.length} tests (${summary.totals.passed} passed), ${requests.length} requests; report ${(reportTimes.at(-1) ?? 0).toFixed(0)} ms`,
+    `run ${i}: exit ${exitCode}, ${result.tests} tests (${summary.totals.passed} passed, ${result.testsReachingServer} reaching the server), ${result.requests} requests: ${(result.wallMs / 1000).toFixed(1)} s wall, ${(result.cpuMs / 1000).toFixed(1)} CPU-s (without the HTML report ${(result.wallWithoutHtmlMs / 1000).toFixed(1)} s, ${(result.cpuWithoutHtmlMs / 1000).toFixed(1)} CPU-s)`,
   );
 }
 
-// The floor: the last run's requests, replayed as they were recorded, WORKERS at a time.
-const agent = new Agent({ connect: tls ? { ca: readFileSync(tls.certPath, "utf8") } : {} });
-const queue = [...requests];
-const floorStarted = performance.now();
-await Promise.all(
-  Array.from({ length: WORKERS }, async () => {
-    for (let r = queue.shift(); r; r = queue.shift()) {
-      const res = await request(r.url, {
-        method: r.method as "GET",
-        headers: r.headers,
-        ...(r.body !== undefined ? { body: r.body } : {}),
-        dispatcher: agent,
-      });
-      await res.body.dump();
-    }
-  }),
-);
-const floorMs = performance.now() - floorStarted;
-await agent.close();
-await server.close();
+// The floor: the last run's requests replayed with undici alone, as many at a time as there were workers
+// (only against the reference server this process serves: another target is not sent them twice).
+const last = results.at(-1);
+let floor: { ms: number; withWaitsMs: number; waitingMs: number } | undefined;
+if (reference && last) {
+  const parallel = Math.max(1, last.workers);
+  const agent = new Agent({ connect: values.tls ? { rejectUnauthorized: false } : {} });
+  const queue = [...last.requestLog];
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      for (let r = queue.shift(); r; r = queue.shift()) {
+        const res = await request(r.url, {
+          method: r.method as "GET",
+          headers: r.headers,
+          ...(r.body !== undefined ? { body: r.body } : {}),
+          dispatcher: agent,
+        });
+        await res.body.dump();
+      }
+    }),
+  );
+  const ms = performance.now() - started;
+  await agent.close();
+  // Tests tagged @slow that ran wait on purpose (a token or code must expire, a JWKS URL stalls): the spec
+  // sets that time, not the harness. Spread over the workers, but one wait is never split.
+  const waits = last.summary.tests.filter((t) => t.tags.includes("@slow") && t.status !== "skipped");
+  const waitingMs = waits.reduce((sum, t) => sum + t.durationMs, 0);
+  const longest = Math.max(0, ...waits.map((t) => t.durationMs));
+  floor = {
+    ms: round(ms),
+    waitingMs: round(waitingMs),
+    withWaitsMs: round(Math.max(ms + waitingMs / parallel, longest)),
+  };
+}
+await reference?.close();
 
-const runMs = median(runTimes);
-// Tests tagged @slow wait on purpose (a token must expire, a JWKS URL stalls): the spec, not the harness,
-// sets that time. The second floor adds their waiting, spread over the workers as in the run.
-const waitingMs = (summary?.tests ?? [])
-  .filter((t) => t.tags.includes("@slow"))
-  .reduce((sum, t) => sum + t.durationMs, 0);
-const longestWaitMs = Math.max(
-  0,
-  ...(summary?.tests ?? []).filter((t) => t.tags.includes("@slow")).map((t) => t.durationMs),
-);
-// Spread over the workers, but one wait cannot be split: the floor is at least the longest of them.
-const floorWithWaitsMs = Math.max(floorMs + waitingMs / WORKERS, longestWaitMs);
-const tests = summary?.tests.length ?? 0;
-// The expiry tests wait for a 2 s token to expire; that wait is the spec's, not overhead.
+let profile: ProfileSummary | undefined;
+if (profileRoot) {
+  const benchLog = readFileSync(join(dir, "bench-1.jsonl"), "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as BenchMark | ExitLine);
+  const roles = new Map(
+    benchLog.filter((l): l is ExitLine => l.kind === "exit").map((e) => [e.pid, roleOf(e)] as const),
+  );
+  const run1 = join(profileRoot, "run-1");
+  profile = summariseProfiles(
+    readdirSync(run1)
+      .filter((f) => f.endsWith(".cpuprofile"))
+      .map((f) => join(run1, f)),
+    (pid) => roles.get(pid) ?? "other",
+  );
+}
+
+const med = (pick: (r: RunResult) => number) => round(median(results.map(pick)));
+const phaseNames = Object.keys(results[0]?.phases ?? {});
+const processNames = Object.keys(results[0]?.cpuByProcess ?? {});
+const wallWithoutHtml = med((r) => r.wallWithoutHtmlMs);
+const cpuWithoutHtml = med((r) => r.cpuWithoutHtmlMs);
+const reaching = med((r) => r.testsReachingServer);
+const requests = med((r) => r.requests);
 const result = {
   machine: {
     cpus: cpus().length,
     parallelism: availableParallelism(),
     memoryGb: Math.round(totalmem() / 2 ** 30),
     node: process.version,
+    loadAverageBefore: loadBefore.map((l) => Number(l.toFixed(2))),
+    loadAverageAfter: loadavg().map((l) => Number(l.toFixed(2))),
   },
+  target:
+    values.target === "reference"
+      ? `reference server served by the bench (${values.tls ? "https" : "http"}, ${values["token-lifetime"]} s tokens)`
+      : values.target,
+  families: values.families,
   runs,
-  workers: WORKERS,
-  tests,
-  requests: requests.length,
-  runMs: { median: Math.round(runMs), all: runTimes.map(Math.round) },
-  testsPerSecond: Number((tests / (runMs / 1000)).toFixed(1)),
-  floorMs: Math.round(floorMs),
-  overhead: Number((runMs / floorMs).toFixed(2)),
-  waitingMs: Math.round(waitingMs),
-  floorWithWaitsMs: Math.round(floorWithWaitsMs),
-  overheadWithWaits: Number((runMs / floorWithWaitsMs).toFixed(2)),
-  reportMs: { median: Math.round(median(reportTimes)) },
+  workers: results[0]?.workers ?? 0,
+  tests: results[0]?.tests ?? 0,
+  testsReachingServer: reaching,
+  requests,
+  html,
+  wallMs: { median: med((r) => r.wallMs), all: results.map((r) => r.wallMs) },
+  cpuMs: { median: med((r) => r.cpuMs), all: results.map((r) => r.cpuMs) },
+  withoutHtml: {
+    wallMs: wallWithoutHtml,
+    cpuMs: cpuWithoutHtml,
+    serverReachingTestsPerSecond: Number((reaching / (wallWithoutHtml / 1000)).toFixed(1)),
+    testsPerSecond: Number(((results[0]?.tests ?? 0) / (wallWithoutHtml / 1000)).toFixed(1)),
+    cpuMsPerRequest: Number((cpuWithoutHtml / Math.max(1, requests)).toFixed(1)),
+    cpuMsPerTest: Number((cpuWithoutHtml / Math.max(1, results[0]?.tests ?? 1)).toFixed(1)),
+  },
+  phases: Object.fromEntries(
+    phaseNames.map((name) => [
+      name,
+      { wallMs: med((r) => r.phases[name]?.wallMs ?? 0), cpuMs: med((r) => r.phases[name]?.cpuMs ?? 0) },
+    ]),
+  ),
+  cpuByProcessMs: Object.fromEntries(
+    processNames.map((name) => [name, med((r) => r.cpuByProcess[name] ?? 0)]),
+  ),
+  ...(reference ? { targetCpuMs: med((r) => r.targetCpuMs ?? 0) } : {}),
+  ...(floor
+    ? {
+        floorMs: floor.ms,
+        waitingMs: floor.waitingMs,
+        floorWithWaitsMs: floor.withWaitsMs,
+        overheadWithWaits: Number((wallWithoutHtml / floor.withWaitsMs).toFixed(2)),
+      }
+    : {}),
+  ...(profile ? { profile } : {}),
 };
-mkdirSync("reports", { recursive: true });
-writeFileSync(join("reports", "bench.json"), `${JSON.stringify(result, null, 2)}\n`);
-console.log(JSON.stringify(result, null, 2));
+const out = reportsDir();
+mkdirSync(out, { recursive: true });
+writeFileSync(join(out, "bench.json"), `${JSON.stringify(result, null, 2)}\n`);
+const { profile: _shown, ...printed } = result;
+console.log(JSON.stringify(printed, null, 2));
+console.log(
+  `\n${result.tests} tests (${reaching} reaching the server), ${requests} requests: ${(wallWithoutHtml / 1000).toFixed(1)} s wall, ${(cpuWithoutHtml / 1000).toFixed(1)} CPU-s without the HTML report; ${result.withoutHtml.serverReachingTestsPerSecond} server-reaching tests/s, ${result.withoutHtml.cpuMsPerRequest} ms CPU per request (${join(out, "bench.json")})`,
+);
 rmSync(dir, { recursive: true, force: true });

@@ -60,6 +60,11 @@ const BAD: readonly (readonly [string, () => readonly string[], RegExp])[] = [
   ["bad fail-on", () => ["--client-id", "c", "--jwks", jwks, "--fail-on", "maybe"], /^--fail-on: "maybe"/],
   ["nothing after --", () => ["--client-id", "c", "--jwks", jwks, "--"], /^--: no command/],
   [
+    "a profile the judge does not have",
+    () => ["--client-id", "c", "--jwks", jwks, "--profile", "strict"],
+    /^--profile: "strict" is not one of smart-v2, oauth-jwt/,
+  ],
+  [
     "unknown flag",
     () => ["--client-id", "c", "--jwks", jwks, "--tokenttl", "2"],
     /Unknown option '--tokenttl'/,
@@ -72,7 +77,7 @@ for (const [name, args, message] of BAD) {
   });
 }
 
-test("client-check keeps the command after -- whole and defaults its timeout", () => {
+test("client-check keeps the command after -- whole and defaults its timeout and profile", () => {
   const parsed = parseClientCheckArgs([
     "--client-id",
     "c",
@@ -87,6 +92,10 @@ test("client-check keeps the command after -- whole and defaults its timeout", (
     clientId: "c",
     command: ["node", "client.mjs", "--flag"],
     timeoutSeconds: 120,
+    profile: "smart-v2",
+  });
+  expect(parseClientCheckArgs(["--client-id", "c", "--jwks", jwks, "--profile", "oauth-jwt"])).toMatchObject({
+    profile: "oauth-jwt",
   });
 });
 

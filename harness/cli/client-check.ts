@@ -14,6 +14,14 @@ import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { JsonWebKeySet } from "../../fixtures/reference-server/options.ts";
 import { startJudge, type Judge } from "../client-judge/judge.ts";
+import {
+  CLIENT_PROFILE_ENV,
+  CLIENT_PROFILES,
+  clientSigningAlgs,
+  isClientProfile,
+  type ClientProfile,
+} from "../client-judge/client-profile.ts";
+import { DEFAULT_PROFILE } from "../profiles.ts";
 import { CLIENT_SESSION_ENV, type ClientSession } from "../client-judge/session.ts";
 import { exitStatus, FAIL_ON, isFailOn, junitXml } from "../gate.ts";
 import { generateHtmlReport } from "../report.ts";
@@ -37,6 +45,8 @@ Options:
   --token-ttl <s>      lifetime of the access tokens the judge issues (default 300; a short one, e.g. 2,
                        lets the judge see how the client renews an expired token)
   --port <n>           the judge's port (default: any free port)
+  --profile <name>     smart-v2 (default): assertions must be signed RS384 or ES384; oauth-jwt: the judge
+                       also accepts, and judges, RS256/512, PS256/384/512, ES256/512 and EdDSA
   --timeout <s>        stop the client (or stop listening) after this many seconds
                        (default 120 with a command; none without)
   --fail-on <level>    shall (default): exit 1 when a SHALL check failed; should: also SHOULD; never
@@ -56,6 +66,7 @@ interface Args {
   readonly port?: number;
   readonly timeoutSeconds?: number;
   readonly failOn: (typeof FAIL_ON)[number];
+  readonly profile: ClientProfile;
   readonly command: readonly string[];
 }
 
@@ -98,6 +109,7 @@ export function parseClientCheckArgs(argv: readonly string[]): Args | "help" {
         port: { type: "string" },
         timeout: { type: "string" },
         "fail-on": { type: "string", default: "shall" },
+        profile: { type: "string", default: DEFAULT_PROFILE },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -121,6 +133,9 @@ export function parseClientCheckArgs(argv: readonly string[]): Args | "help" {
   if (dash >= 0 && command.length === 0) throw new UsageError("--: no command after it");
   const failOn = values["fail-on"];
   if (!isFailOn(failOn)) throw new UsageError(`--fail-on: "${failOn}" is not one of ${FAIL_ON.join(", ")}`);
+  const profile = values.profile;
+  if (!isClientProfile(profile))
+    throw new UsageError(`--profile: "${profile}" is not one of ${CLIENT_PROFILES.join(", ")}`);
   const port = positiveInteger("--port", values.port, 0);
   if (port !== undefined && port > 65535) throw new UsageError(`--port: ${port} is not a port number`);
   const timeoutSeconds = positiveInteger("--timeout", values.timeout) ?? (command.length ? 120 : undefined);
@@ -133,6 +148,7 @@ export function parseClientCheckArgs(argv: readonly string[]): Args | "help" {
     ...(port !== undefined ? { port } : {}),
     ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
     failOn,
+    profile,
     command,
   };
 }
@@ -222,7 +238,11 @@ function shellLine(argv: readonly string[]): string {
 }
 
 /** The client report's environment panel: who was judged, registered how, by which judge, running what. */
-function environmentEntries(session: ClientSession, summary: Summary): [string, string][] {
+function environmentEntries(
+  session: ClientSession,
+  summary: Summary,
+  profile: ClientProfile,
+): [string, string][] {
   const { registration, judge, command } = session;
   const kids = (registration.jwks?.keys ?? []).map((k) => (typeof k.kid === "string" ? k.kid : "(no kid)"));
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -243,6 +263,12 @@ function environmentEntries(session: ClientSession, summary: Summary): [string, 
     ["Judge FHIR base URL", judge.fhirBaseUrl],
     ["Judge token URL", judge.tokenUrl],
     ["Token lifetime", `${judge.tokenLifetimeSeconds} s`],
+    ...(profile === DEFAULT_PROFILE
+      ? []
+      : ([["Profile", `${profile}: assertions signed ${judge.algorithms.join(", ")}`]] as [
+          string,
+          string,
+        ][])),
     ["Command", command ? shellLine(command.argv) : "none (the judge listened; the client was run by hand)"],
     ["Client exit status", command ? clientExit(command) : "not run by the judge"],
     ["Requests seen", `${session.requests.length} (${tokenRequests} token request(s))`],
@@ -281,17 +307,13 @@ function listenUntilStopped(timeoutSeconds: number | undefined): Promise<void> {
   });
 }
 
-async function judgeSession(
-  session: ClientSession,
-  reports: string,
-  clientId: string,
-): Promise<number | null> {
+async function judgeSession(session: ClientSession, reports: string, args: Args): Promise<number | null> {
   const dir = mkdtempSync(join(tmpdir(), "smart-client-session-"));
   try {
     const path = join(dir, "session.json");
     writeFileSync(path, JSON.stringify(session), { mode: 0o600 });
     const info: RunInfo = {
-      name: `client ${clientId} (judged by the reference server)`,
+      name: `client ${args.clientId} (judged by the reference server)`,
       fhirBaseUrl: session.judge.fhirBaseUrl,
       embedded: true,
       faults: [],
@@ -305,6 +327,7 @@ async function judgeSession(
           ...process.env,
           [CLIENT_SESSION_ENV]: path,
           [RUN_INFO_ENV]: JSON.stringify(info),
+          [CLIENT_PROFILE_ENV]: args.profile,
           SMART_REPORTS_DIR: reports,
         },
       },
@@ -339,6 +362,7 @@ async function main(argv: readonly string[]): Promise<number> {
       ...(args.jwks ? { jwks: args.jwks } : {}),
       ...(args.jwksUrl ? { jwksUrl: args.jwksUrl } : {}),
       tokenLifetimeSeconds: args.tokenTtl,
+      algorithms: clientSigningAlgs(args.profile),
       ...(args.port !== undefined ? { port: args.port } : {}),
     });
   } catch (err) {
@@ -349,6 +373,10 @@ async function main(argv: readonly string[]): Promise<number> {
   console.error(`       discovery ${judge.fhirBaseUrl}/.well-known/smart-configuration`);
   console.error(`       token URL ${judge.tokenUrl}  (tokens live ${args.tokenTtl} s)`);
   console.error(`       client ${args.clientId}, scopes "${args.scope}"`);
+  if (args.profile !== DEFAULT_PROFILE)
+    console.error(
+      `       profile ${args.profile}: assertions signed ${clientSigningAlgs(args.profile).join(", ")}`,
+    );
   let command: ClientSession["command"];
   if (args.command.length) {
     console.error(`Running the client: ${args.command.join(" ")}`);
@@ -378,7 +406,7 @@ async function main(argv: readonly string[]): Promise<number> {
     );
     return 2;
   }
-  const status = await judgeSession(session, reports, args.clientId);
+  const status = await judgeSession(session, reports, args);
   const summaryPath = join(reports, "summary.json");
   if (!existsSync(summaryPath)) {
     console.error(
@@ -388,7 +416,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const summary = JSON.parse(readFileSync(summaryPath, "utf8")) as Summary;
   writeFileSync(join(reports, "junit.xml"), junitXml(summary));
-  writeEnvironment(join(reports, "allure-results"), environmentEntries(session, summary));
+  writeEnvironment(join(reports, "allure-results"), environmentEntries(session, summary, args.profile));
   const index = generateHtmlReport(reports);
   const tokenRequests = session.requests.filter(
     (r) => r.url.split("?")[0] === new URL(judge.tokenUrl).pathname,

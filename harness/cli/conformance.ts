@@ -21,6 +21,7 @@ import { requirementRows, requirementsCsv, requirementsMarkdown } from "../requi
 import { reportsDir } from "../runner/paths.ts";
 import { resultLine } from "../runner/result-line.ts";
 import { secondsSince, step } from "../runner/steps.ts";
+import { benchMark } from "../runner/bench-marks.ts";
 import { causesBlock, causesMarkdown, groupCauses } from "../runner/causes.ts";
 import type { Summary } from "../runner/summary-reporter.ts";
 
@@ -31,7 +32,9 @@ Runs the SMART Backend Services conformance suite and writes the report.
 Options:
   --target <file>   target config (JSON, see harness/schemas/target-config.schema.json);
                     default: SMART_TARGET, else the embedded reference target
-  --grep <pattern>  run only tests whose title matches
+  --grep <pattern>  run only tests whose title matches (the title path: family/file.spec.ts, titles, tags)
+  --grep-invert <pattern>
+                    skip the tests whose title matches (e.g. app-launch/ for the backend families only)
   --workers <n>     parallel workers (default 3)
   --run-timeout <s> whole-run timeout in seconds (default: the config's runTimeoutSeconds, else 1800)
   --profile <name>  how ambiguities are judged (see harness/profiles.ts), one of:
@@ -42,6 +45,8 @@ Options:
                     test failed; never: findings never fail the run (exit 2 still means "could not judge")
   --baseline <file> an earlier summary.json: prints and records (reports/baseline-comparison.json) the
                     regressions and fixes since that run
+  --no-html         no HTML report (summary, JUnit, CSV and allure-results are still written); a CI job
+                    that wants it later runs: node bin/smart-conformance.js report generate
   -h, --help        this text
 
 Outputs: reports/summary.json, reports/junit.xml, reports/requirements.csv, reports/allure-report/.
@@ -84,6 +89,8 @@ async function main(): Promise<number> {
     options: {
       target: { type: "string" },
       grep: { type: "string" },
+      "grep-invert": { type: "string" },
+      "no-html": { type: "boolean" },
       workers: { type: "string" },
       "run-timeout": { type: "string" },
       "fail-on": { type: "string", default: "shall" },
@@ -156,8 +163,14 @@ async function main(): Promise<number> {
   ])
     rmSync(join(reports, file), { force: true });
 
-  const args = ["test", ...(values.grep ? ["--grep", values.grep] : [])];
+  const args = [
+    "test",
+    ...(values.grep ? ["--grep", values.grep] : []),
+    ...(values["grep-invert"] ? ["--grep-invert", values["grep-invert"]] : []),
+  ];
+  benchMark("cli:config-checked");
   const run = spawnSync(resolve("node_modules", ".bin", "playwright"), args, { stdio: "inherit", env });
+  benchMark("cli:playwright-exited");
   const summaryPath = join(reports, "summary.json");
   if (!existsSync(summaryPath)) {
     console.error(
@@ -194,10 +207,15 @@ async function main(): Promise<number> {
       `\n(g)(10) dry run: Inferno would pass ${would} of its ${rows.length} mapped backend-services and launch tests (${relative(process.cwd(), g10)})`,
     );
   }
-  const generating = Date.now();
-  step("generating the HTML report");
-  const index = generateHtmlReport(reports, attachments);
-  step(`report written (${secondsSince(generating)})`);
+  let index: string | undefined;
+  if (!values["no-html"]) {
+    const generating = Date.now();
+    step("generating the HTML report");
+    benchMark("cli:html-start");
+    index = generateHtmlReport(reports, attachments);
+    benchMark("cli:html-end");
+    step(`report written (${secondsSince(generating)})`);
+  }
   // Failures that share a cause (e.g. one wrong error code behind 50 tests) read once, before the tests.
   for (const line of causesBlock(causes)) console.log(line);
   const rerun = summary.tests.filter((t) => t.status === "failed" && t.rerun);
@@ -211,7 +229,11 @@ async function main(): Promise<number> {
       `\nThe ${summary.targetDown.message} (${summary.targetDown.id}): it stopped answering after ${summary.targetDown.request} and stayed down, so the run stopped there; ${summary.targetDown.notRun} tests were not run.`,
     );
   }
-  console.log(`Report: ${relative(process.cwd(), index)}`);
+  console.log(
+    index
+      ? `Report: ${relative(process.cwd(), index)}`
+      : `Report: not generated (--no-html); "node bin/smart-conformance.js report generate" renders ${relative(process.cwd(), join(reports, "allure-results"))}`,
+  );
   console.log(
     `Summary: ${relative(process.cwd(), summaryPath)}  (per requirement: ${relative(process.cwd(), join(reports, "requirements.csv"))})`,
   );

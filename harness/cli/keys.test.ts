@@ -14,6 +14,7 @@ import { loadPrivateJwks, PRIVATE_JWK_MEMBERS, SIGNING_ALGS, signingAlgsFor } fr
 import { PROFILE_ENV, PROFILES, type ProfileName } from "../profiles.ts";
 import { bin, runProcess } from "../runner/run-suite.ts";
 import { main, parseKeysArgs, UsageError } from "./keys.ts";
+import { budgetMs } from "../runner/budget.ts";
 
 let dir = "";
 /** A plain file: a directory under it cannot be made (ENOTDIR, even as root). */
@@ -59,7 +60,7 @@ async function loadAs(profile: ProfileName, path: string): Promise<string[]> {
 }
 
 test("makes a key for every RS, PS, ES and EdDSA algorithm that jose and the suite's signer both sign with", async () => {
-  test.setTimeout(60_000); // six RSA-2048 keys: up to ~2 s each on a busy machine
+  test.setTimeout(budgetMs(20_000)); // six RSA-2048 keys: up to ~2 s each on a busy machine
   const out = join(dir, "all");
   const run = await keys(["--out", out, "--alg", SIGNING_ALGS.join(",")]);
   expect(run.status, run.err).toBe(0);
@@ -131,7 +132,7 @@ test("without --alg it makes today's pair: RS384 on RSA-2048 and ES384 on P-384,
 });
 
 test("--profile makes only what that profile signs with, and what it makes loads under it", async () => {
-  test.setTimeout(60_000);
+  test.setTimeout(budgetMs(20_000));
   for (const profile of Object.keys(PROFILES) as ProfileName[]) {
     const allowed = signingAlgsFor(profile);
     expect(allowed, profile).toEqual(profile === "oauth-jwt" ? SIGNING_ALGS : ["RS384", "ES384"]);
@@ -310,7 +311,7 @@ test("per key it writes the public key as PEM and a self-signed certificate, and
 });
 
 test("run as a program (npm run keys), a bad command line exits 2 with one line and no stack trace", async () => {
-  test.setTimeout(60_000); // two tsx start-ups
+  test.setTimeout(budgetMs(20_000)); // two tsx start-ups
   const [unknown, unwritable] = await Promise.all([
     runProcess(bin("tsx"), ["harness/cli/keys.ts", "--out", dir, "--alg", "PS257"], {}, 45_000),
     runProcess(bin("tsx"), ["harness/cli/keys.ts", "--out", join(file(), "x"), "--alg", "ES256"], {}, 45_000),

@@ -1,8 +1,14 @@
 /**
  * The client judge's proof: the harness's own assertion builder plays the client (sample-client.ts). The
  * conformant client passes every client check; each mutant — one deliberate deviation, or a registration
- * with one flaw — fails exactly the checks named for it, no more, no fewer. All sessions are recorded
- * side by side (each against its own judge) and judged in one Playwright run, a project per session.
+ * with one flaw — fails exactly the checks named for it, no more, no fewer; and a client signing with any
+ * algorithm of the oauth-jwt profile passes a judge of that profile, while a SMART judge holds it to RS384
+ * or ES384. Every session is recorded once, side by side (each against its own judge), and the checks run
+ * over it as plain functions (client-checks.ts): the proof takes the few seconds the sessions take.
+ *
+ * A second test shows the Playwright client checks are those functions: suites/client/ lists one test per
+ * check, and a Playwright run over a few recorded sessions reaches the same verdicts, skip reasons and
+ * findings.
  */
 import { generateKeyPairSync } from "node:crypto";
 import { createServer, type Server } from "node:http";
@@ -11,93 +17,82 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
-import { generateClientKey, publicJwks, type ClientKey } from "../keys.ts";
+import {
+  generateClientKey,
+  publicJwks,
+  SIGNING_ALGS,
+  SMART_SIGNING_ALGS,
+  type ClientKey,
+  type SigningAlg,
+} from "../keys.ts";
 import { budgetMs } from "../runner/budget.ts";
 import { bin, runProcess } from "../runner/run-suite.ts";
 import type { Summary } from "../runner/summary-reporter.ts";
+import type { ClientVerdict } from "./client-check.ts";
+import {
+  CLIENT_CHECK_FAMILIES,
+  CLIENT_CHECKS,
+  judgeClientSession,
+  type ClientCheckName,
+} from "./client-checks.ts";
+import { clientSigningAlgs, type ClientProfile } from "./client-profile.ts";
 import { startJudge } from "./judge.ts";
 import { MUTANTS, runSampleClient, type Mutant } from "./sample-client.ts";
 import type { ClientSession } from "./session.ts";
 
-const T = {
-  tokenRequest: "requests an access token from the token endpoint",
-  form: "POSTs the token request as an HTML form",
-  once: "sends each token request parameter once",
-  grant: "sends grant_type client_credentials with a JWT-bearer client assertion",
-  basic: "authenticates with the assertion alone, never HTTP Basic or a secret",
-  scopes: "requests system/ scopes within its registration",
-  alg: "signs with RS384 or ES384",
-  kid: "names a registered key in kid",
-  typ: "declares typ JWT",
-  jku: "sends no jku, or exactly the registered JWKS URL",
-  issSub: "sets iss and sub to its client id",
-  aud: "sets aud to exactly the token URL",
-  exp: "sets exp to an integer at most five minutes ahead",
-  jti: "sends a jti",
-  oneTime: "uses a new assertion with a new jti for every token request",
-  signature: "signs with the registered key its kid names",
-  der: "encodes ECDSA signatures as JOSE R‖S, not DER",
-  rsaSize: "uses RSA keys of at least 2048 bits",
-  privateMembers: "publishes no private key members",
-  kids: "gives every key a kty and a kid unique in the set",
-  jwksGet: "serves its key set to an anonymous GET as JSON",
-  cacheControl: "serves its JWKS URL with Cache-Control",
-  jwksTls: "serves its JWKS URL over TLS",
-  bearer: "presents its token only in an Authorization: Bearer header",
-  foreign: "keeps its token from servers other than the one that issued it",
-  unknownMembers: "uses a token response that carries members it does not know",
-  renewal: "gets a new token with a new assertion once its token expired",
-  discovery: "discovers the token endpoint before its first token request",
-  accept: "asks for JSON when it fetches discovery",
-} as const;
-type Title = (typeof T)[keyof typeof T];
-
 /** What each mutant of the sample client must fail (and nothing else). */
-const MUTANT_FAILS: Record<Mutant, readonly Title[]> = {
-  "alg-rs256": [T.alg],
-  "no-kid": [T.kid, T.signature],
-  "unknown-kid": [T.kid, T.signature],
-  "no-typ": [T.typ],
-  "foreign-jku": [T.jku],
-  "der-ecdsa": [T.der, T.signature],
-  "wrong-aud": [T.aud],
-  "iss-not-client": [T.issSub],
-  "no-sub": [T.issSub],
-  "exp-ten-minutes": [T.exp],
-  "exp-fractional": [T.exp],
-  "no-jti": [T.jti],
-  "reused-jti": [T.oneTime],
-  "reused-assertion": [T.oneTime],
+const MUTANT_FAILS: Record<Mutant, readonly ClientCheckName[]> = {
+  "alg-rs256": ["alg"],
+  "no-kid": ["kid", "signature"],
+  "unknown-kid": ["kid", "signature"],
+  "no-typ": ["typ"],
+  "foreign-jku": ["jku"],
+  "der-ecdsa": ["der", "signature"],
+  "wrong-aud": ["aud"],
+  "iss-not-client": ["issSub"],
+  "no-sub": ["issSub"],
+  "exp-ten-minutes": ["exp"],
+  "exp-fractional": ["exp"],
+  "no-jti": ["jti"],
+  "reused-jti": ["oneTime"],
+  "reused-assertion": ["oneTime"],
   // Sent as JSON, the parameters are not form parameters at all.
-  "json-body": [T.form, T.grant],
-  "repeated-scope": [T.once],
-  "basic-auth": [T.basic],
-  "no-assertion-type": [T.grant],
-  "wrong-grant-type": [T.grant],
-  "non-system-scope": [T.scopes],
-  "discovery-without-accept": [T.accept],
-  "no-discovery": [T.discovery],
+  "json-body": ["form", "grant"],
+  "repeated-scope": ["once"],
+  "basic-auth": ["basic"],
+  "no-assertion-type": ["grant"],
+  "wrong-grant-type": ["grant"],
+  "non-system-scope": ["scopes"],
+  "discovery-without-accept": ["accept"],
+  "no-discovery": ["discovery"],
   // Discovery answered 404, so, like a real client, it gives up before any token request.
-  "root-discovery": [T.discovery, T.tokenRequest],
-  "token-in-query": [T.bearer],
-  "token-in-query-and-header": [T.bearer],
-  "token-to-foreign": [T.foreign],
-  "keeps-expired-token": [T.renewal],
-  "strict-token-response": [T.unknownMembers],
+  "root-discovery": ["discovery", "tokenRequest"],
+  "token-in-query": ["bearer"],
+  "token-in-query-and-header": ["bearer"],
+  "token-to-foreign": ["foreign"],
+  "keeps-expired-token": ["renewal"],
+  "strict-token-response": ["unknownMembers"],
 };
+
+type JwksRoute = "url" | "url-no-cache-control" | "url-missing";
 
 interface Case {
   readonly name: string;
   readonly mutant?: Mutant;
+  /** The profile the judge judges under (default smart-v2: RS384 and ES384 only). */
+  readonly profile?: ClientProfile;
+  /** The one algorithm the client signs with (default: an ES384 and an RS384 key, ES384 first). */
+  readonly alg?: SigningAlg;
   /** How the client registers (default: the public keys, inline). */
   readonly registration?: "private-members" | "duplicate-kid" | "key-without-kid" | "rsa-1024" | JwksRoute;
   /** No client at all: the command "ran" and exited 1 without a request. */
   readonly silent?: boolean;
   /** Rewrites the recorded session (for what a loopback run cannot show: a plain-http remote JWKS URL). */
   readonly rewrite?: (session: ClientSession) => ClientSession;
-  readonly fails: readonly Title[];
+  readonly fails: readonly ClientCheckName[];
 }
-type JwksRoute = "url" | "url-no-cache-control" | "url-missing";
+
+const NON_SMART_ALGS = SIGNING_ALGS.filter((alg) => !SMART_SIGNING_ALGS.includes(alg));
 
 const CASES: readonly Case[] = [
   { name: "conformant", fails: [] },
@@ -106,15 +101,15 @@ const CASES: readonly Case[] = [
     mutant,
     fails: MUTANT_FAILS[mutant],
   })),
-  { name: "silent", silent: true, fails: [T.tokenRequest] },
-  { name: "registers-private-members", registration: "private-members", fails: [T.privateMembers] },
-  { name: "duplicate-kid", registration: "duplicate-kid", fails: [T.kids] },
-  { name: "key-without-kid", registration: "key-without-kid", fails: [T.kids] },
-  { name: "rsa-1024", registration: "rsa-1024", fails: [T.rsaSize] },
+  { name: "silent", silent: true, fails: ["tokenRequest"] },
+  { name: "registers-private-members", registration: "private-members", fails: ["privateMembers"] },
+  { name: "duplicate-kid", registration: "duplicate-kid", fails: ["kids"] },
+  { name: "key-without-kid", registration: "key-without-kid", fails: ["kids"] },
+  { name: "rsa-1024", registration: "rsa-1024", fails: ["rsaSize"] },
   { name: "jwks-url", registration: "url", fails: [] },
-  { name: "jwks-url-no-cache-control", registration: "url-no-cache-control", fails: [T.cacheControl] },
+  { name: "jwks-url-no-cache-control", registration: "url-no-cache-control", fails: ["cacheControl"] },
   // Nothing to verify with: the kid names no key of a set that never arrived.
-  { name: "jwks-url-missing", registration: "url-missing", fails: [T.jwksGet, T.kid, T.signature] },
+  { name: "jwks-url-missing", registration: "url-missing", fails: ["jwksGet", "kid", "signature"] },
   {
     name: "jwks-url-plain-http",
     registration: "url",
@@ -122,10 +117,22 @@ const CASES: readonly Case[] = [
       ...s,
       registration: { ...s.registration, jwksUrl: "http://keys.client.example/jwks.json" },
     }),
-    fails: [T.jwksTls],
+    fails: ["jwksTls"],
   },
+  // The oauth-jwt profile: every algorithm it supports is registered, accepted and judged.
+  ...SIGNING_ALGS.map((alg): Case => ({ name: `oauth-jwt-${alg}`, profile: "oauth-jwt", alg, fails: [] })),
+  ...(["ES256", "ES512"] as const).map((alg): Case => ({
+    name: `oauth-jwt-der-${alg}`,
+    profile: "oauth-jwt",
+    alg,
+    mutant: "der-ecdsa",
+    fails: ["der", "signature"],
+  })),
+  // The SMART profile still requires RS384 or ES384: the judge refuses the rest, and the check says why.
+  ...NON_SMART_ALGS.map((alg): Case => ({ name: `smart-${alg}`, alg, fails: ["alg"] })),
 ];
 
+const CLIENT_ID = "sample-client";
 const SCOPE = "system/Patient.rs system/Observation.rs";
 
 function rsa1024Jwk(): Record<string, unknown> {
@@ -133,19 +140,26 @@ function rsa1024Jwk(): Record<string, unknown> {
   return { ...publicKey.export({ format: "jwk" }), kid: "weak-1024", alg: "RS384" };
 }
 
-test("every client check passes for a conformant client and fails for exactly its mutants", async () => {
-  // ~45 s idle here (39 Playwright projects, a worker each), a few times that on a loaded machine.
-  const runLimit = budgetMs(60_000);
-  test.setTimeout(runLimit + 60_000);
-  const generated = await Promise.all([generateClientKey("ES384"), generateClientKey("RS384")]);
-  const keys: ClientKey[] = generated.map((g) => g.key);
-  const publicSet = publicJwks(keys);
-  const [first, second] = publicSet.keys as [Record<string, unknown>, Record<string, unknown>];
-  const weak = rsa1024Jwk();
+interface Material {
+  /** The default client's keys (ES384 first, then RS384) and their private JWKs. */
+  readonly keys: readonly ClientKey[];
+  readonly privateJwks: readonly Record<string, unknown>[];
+  /** A key of each algorithm, for the one-algorithm cases. */
+  readonly byAlg: ReadonlyMap<SigningAlg, ClientKey>;
+  readonly weak: Record<string, unknown>;
+  /** Origin of the JWKS URLs of the URL-registered cases (the default client's public keys). */
+  readonly hostOrigin: string;
+  readonly close: () => Promise<void>;
+}
 
-  // The JWKS URLs of the URL-registered cases.
+async function material(algs: readonly SigningAlg[]): Promise<Material> {
+  const generated = await Promise.all([generateClientKey("ES384"), generateClientKey("RS384")]);
+  const keys = generated.map((g) => g.key);
+  const byAlg = new Map(
+    await Promise.all(algs.map(async (alg) => [alg, (await generateClientKey(alg)).key] as const)),
+  );
+  const publicSet = publicJwks(keys);
   const host: Server = createServer((req, res) => {
-    const body = JSON.stringify(publicSet);
     if (req.url === "/url")
       res.writeHead(200, { "content-type": "application/json", "cache-control": "max-age=60" });
     else if (req.url === "/url-no-cache-control") res.writeHead(200, { "content-type": "application/json" });
@@ -153,119 +167,186 @@ test("every client check passes for a conformant client and fails for exactly it
       res.writeHead(404, { "content-type": "text/plain" }).end("not found");
       return;
     }
-    res.end(body);
+    res.end(JSON.stringify(publicSet));
   });
   await new Promise<void>((done) => host.listen(0, "127.0.0.1", () => done()));
-  const hostOrigin = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
+  return {
+    keys,
+    privateJwks: generated.map((g) => g.privateJwk as Record<string, unknown>),
+    byAlg,
+    weak: rsa1024Jwk(),
+    hostOrigin: `http://127.0.0.1:${(host.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((done) => host.close(() => done())),
+  };
+}
 
+/** Plays one case against a judge of its own and returns the session the judge recorded. */
+async function record(c: Case, m: Material): Promise<ClientSession> {
+  const keys = c.alg ? [m.byAlg.get(c.alg) as ClientKey] : m.keys;
+  const publicSet = publicJwks(keys);
+  const [first, second] = publicSet.keys as [Record<string, unknown>, Record<string, unknown>];
+  const registration = c.registration;
+  const inline =
+    registration === "private-members"
+      ? { keys: [...m.privateJwks] }
+      : registration === "duplicate-kid"
+        ? { keys: [...publicSet.keys, { ...second, kid: first.kid }] }
+        : registration === "key-without-kid"
+          ? {
+              keys: [
+                ...publicSet.keys,
+                Object.fromEntries(Object.entries(second).filter(([k]) => k !== "kid")),
+              ],
+            }
+          : registration === "rsa-1024"
+            ? { keys: [...publicSet.keys, m.weak] }
+            : registration === undefined
+              ? publicSet
+              : undefined;
+  const judge = await startJudge({
+    clientId: CLIENT_ID,
+    scope: SCOPE,
+    tokenLifetimeSeconds: 2,
+    algorithms: clientSigningAlgs(c.profile),
+    ...(inline ? { jwks: inline } : { jwksUrl: `${m.hostOrigin}/${registration as string}` }),
+  });
+  let error: Error | undefined;
+  try {
+    if (c.silent) error = new Error("the client gave up before any request");
+    else
+      await runSampleClient({
+        fhirBaseUrl: judge.fhirBaseUrl,
+        clientId: CLIENT_ID,
+        keys,
+        scope: "system/Patient.rs",
+        ...(c.mutant ? { mutant: c.mutant } : {}),
+      });
+  } catch (err) {
+    error = err as Error;
+  }
+  const session = judge.session({
+    argv: ["sample-client", c.mutant ?? c.name],
+    exitCode: error ? 1 : 0,
+    signal: null,
+    timedOut: false,
+    stderrTail: error?.message ?? "",
+  });
+  await judge.close();
+  return c.rewrite ? c.rewrite(session) : session;
+}
+
+/** Records the cases side by side. */
+async function recordAll(cases: readonly Case[]): Promise<Map<string, ClientSession>> {
+  const algs = [...new Set(cases.flatMap((c) => (c.alg ? [c.alg] : [])))];
+  const m = await material(algs);
+  try {
+    return new Map(await Promise.all(cases.map(async (c) => [c.name, await record(c, m)] as const)));
+  } finally {
+    await m.close();
+  }
+}
+
+const failedOf = (verdicts: Record<ClientCheckName, ClientVerdict>) =>
+  (Object.keys(verdicts) as ClientCheckName[]).filter((n) => verdicts[n].status === "failed").sort();
+
+test("every client check passes for a conformant client and fails for exactly its mutants", async () => {
+  // ~4 s idle: the sessions run side by side and wait out one 2 s token; judging them takes milliseconds.
+  test.setTimeout(budgetMs(15_000));
+  const sessions = await recordAll(CASES);
+  const verdicts = new Map(
+    await Promise.all(
+      CASES.map(
+        async (c) => [c.name, await judgeClientSession(sessions.get(c.name) as ClientSession)] as const,
+      ),
+    ),
+  );
+  const failed = Object.fromEntries(
+    CASES.map((c) => [c.name, failedOf(verdicts.get(c.name) as Record<ClientCheckName, ClientVerdict>)]),
+  );
+  const expected = Object.fromEntries(CASES.map((c) => [c.name, [...c.fails].sort()]));
+  // On a mismatch the diff names the case and the checks; the findings say why.
+  const why = CASES.flatMap((c) =>
+    Object.entries(verdicts.get(c.name) ?? {}).flatMap(([name, v]) =>
+      v.status === "failed" ? [`${c.name} / ${name}: ${v.findings.join(" | ")}`] : [],
+    ),
+  ).join("\n");
+  expect(failed, why).toEqual(expected);
+
+  // The judge of each profile accepted what the profile allows: every one-algorithm client got its token.
+  for (const c of CASES.filter((x) => x.alg !== undefined && x.fails.length === 0)) {
+    expect(verdicts.get(c.name)?.renewal, c.name).toEqual({ status: "passed" });
+  }
+  // Every check is shown able to fail by at least one case, and every mutant has its expectation.
+  const failing = new Set(CASES.flatMap((c) => c.fails));
+  expect(Object.keys(CLIENT_CHECKS).filter((name) => !failing.has(name as ClientCheckName))).toEqual([]);
+  expect(Object.keys(MUTANTS).sort()).toEqual(Object.keys(MUTANT_FAILS).sort());
+  // Check names are unique across the families (a repeated one would silently replace another).
+  const perFamily = Object.values(CLIENT_CHECK_FAMILIES).flatMap((family) => Object.keys(family));
+  expect(perFamily.length).toBe(Object.keys(CLIENT_CHECKS).length);
+});
+
+/** Sessions the Playwright run judges: passes and skips, an EdDSA client, failures, no token at all. */
+const PLAYWRIGHT_CASES = ["conformant", "oauth-jwt-EdDSA", "root-discovery", "jwks-url-missing"] as const;
+
+test("the Playwright client checks run these functions: one test per check, the same verdicts", async () => {
+  // ~10 s idle: four sessions (one 2 s token), then one Playwright run of 4 × 29 checks without a report.
+  const limit = budgetMs(15_000);
+  test.setTimeout(2 * limit);
+  const cases = CASES.filter((c) => (PLAYWRIGHT_CASES as readonly string[]).includes(c.name));
+  const sessions = await recordAll(cases);
   const dir = await mkdtemp(join(tmpdir(), "smart-client-judge-"));
   try {
-    const sessions: Record<string, string> = {};
-    await Promise.all(
-      CASES.map(async (c) => {
-        const registration = c.registration;
-        const inline =
-          registration === "private-members"
-            ? { keys: generated.map((g) => g.privateJwk as Record<string, unknown>) }
-            : registration === "duplicate-kid"
-              ? { keys: [...publicSet.keys, { ...second, kid: first.kid }] }
-              : registration === "key-without-kid"
-                ? {
-                    keys: [
-                      ...publicSet.keys,
-                      Object.fromEntries(Object.entries(second).filter(([k]) => k !== "kid")),
-                    ],
-                  }
-                : registration === "rsa-1024"
-                  ? { keys: [...publicSet.keys, weak] }
-                  : registration === undefined
-                    ? publicSet
-                    : undefined;
-        const judge = await startJudge({
-          clientId: "sample-client",
-          scope: SCOPE,
-          tokenLifetimeSeconds: 2,
-          ...(inline ? { jwks: inline } : { jwksUrl: `${hostOrigin}/${registration as string}` }),
-        });
-        let error: Error | undefined;
-        try {
-          if (c.silent) error = new Error("the client gave up before any request");
-          else
-            await runSampleClient({
-              fhirBaseUrl: judge.fhirBaseUrl,
-              clientId: "sample-client",
-              keys,
-              scope: "system/Patient.rs",
-              ...(c.mutant ? { mutant: c.mutant } : {}),
-            });
-        } catch (err) {
-          error = err as Error;
-        }
-        let session = judge.session({
-          argv: ["sample-client", c.mutant ?? c.name],
-          exitCode: error ? 1 : 0,
-          signal: null,
-          timedOut: false,
-          stderrTail: error?.message ?? "",
-        });
-        await judge.close();
-        if (c.rewrite) session = c.rewrite(session);
-        const path = join(dir, `${c.name}.json`);
-        await writeFile(path, JSON.stringify(session));
-        sessions[c.name] = path;
-      }),
-    );
-
+    const paths: Record<string, string> = {};
+    for (const [name, session] of sessions) {
+      paths[name] = join(dir, `${name}.json`);
+      await writeFile(paths[name], JSON.stringify(session));
+    }
     const reports = join(dir, "reports");
     const { output } = await runProcess(
       bin("playwright"),
       ["test", "-c", "playwright.client.config.ts", "--reporter=./harness/runner/summary-reporter.ts"],
       {
-        SMART_CLIENT_SESSIONS: JSON.stringify(sessions),
+        SMART_CLIENT_SESSIONS: JSON.stringify(paths),
         SMART_REPORTS_DIR: reports,
         SMART_VERDICTS: "record",
         SMART_WORKERS: "2",
       },
-      runLimit,
+      limit,
     );
     const summary = JSON.parse(
       await readFile(join(reports, "summary.json"), "utf8").catch(() => {
         throw new Error(`the client checks wrote no summary:\n${output}`);
       }),
     ) as Summary;
-
-    const checks = new Set(summary.tests.map((t) => t.title));
-    expect([...checks].sort()).toEqual(Object.values(T).sort());
-    const verdicts = Object.fromEntries(
-      CASES.map((c) => {
-        const tests = summary.tests.filter((t) => t.project === c.name);
-        return [
-          c.name,
-          {
-            failed: tests
-              .filter((t) => t.status !== "passed" && t.status !== "skipped")
-              .map((t) => t.title)
-              .sort(),
-            ran: tests.length,
-          },
-        ];
-      }),
-    );
-    const expected = Object.fromEntries(
-      CASES.map((c) => [c.name, { failed: [...c.fails].sort(), ran: checks.size }]),
-    );
-    // On a mismatch the diff names the case and the checks; the messages say why.
-    const why = summary.tests
-      .filter((t) => t.status !== "passed" && t.status !== "skipped")
-      .map((t) => `${t.project ?? ""} / ${t.title}: ${t.message ?? ""}`)
-      .join("\n");
-    expect(verdicts, why).toEqual(expected);
-    // Every check is shown able to fail by at least one case.
-    const failing = new Set(CASES.flatMap((c) => c.fails));
-    expect(Object.values(T).filter((title) => !failing.has(title))).toEqual([]);
-    expect(Object.keys(MUTANTS).sort()).toEqual(Object.keys(MUTANT_FAILS).sort());
+    const titles = Object.values(CLIENT_CHECKS).map((c) => c.title);
+    for (const name of PLAYWRIGHT_CASES) {
+      const tests = summary.tests.filter((t) => t.project === name);
+      expect(tests.map((t) => t.title).sort(), name).toEqual([...titles].sort());
+      const verdicts = await judgeClientSession(sessions.get(name) as ClientSession);
+      const want = (Object.keys(verdicts) as ClientCheckName[]).map((check) => {
+        const v = verdicts[check];
+        return {
+          title: CLIENT_CHECKS[check].title,
+          status: v.status,
+          ...(v.status === "skipped" ? { message: v.reason } : {}),
+        };
+      });
+      const got = tests.map((t) => ({
+        title: t.title,
+        status: t.status,
+        ...(t.status === "skipped" ? { message: t.message } : {}),
+      }));
+      const byTitle = (a: { title: string }, b: { title: string }) => a.title.localeCompare(b.title);
+      expect(got.sort(byTitle), name).toEqual(want.sort(byTitle));
+      // A failure in the report carries each finding of the plain verdict.
+      for (const check of Object.keys(verdicts) as ClientCheckName[]) {
+        const v = verdicts[check];
+        if (v.status !== "failed") continue;
+        const message = tests.find((t) => t.title === CLIENT_CHECKS[check].title)?.message ?? "";
+        for (const finding of v.findings) expect(message, `${name} / ${check}`).toContain(finding);
+      }
+    }
   } finally {
-    await new Promise<void>((done) => host.close(() => done()));
     await rm(dir, { recursive: true, force: true });
   }
 });

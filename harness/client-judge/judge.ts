@@ -4,8 +4,10 @@
  * exchange. It answers as a conformant server would (a bad assertion gets invalid_client), plus three
  * things a client must cope with: token responses carry an extra, unknown member (RFC 6749 §5.1: ignore
  * it); search Bundles carry an entry whose fullUrl is on a second, "foreign" origin the judge also serves
- * (SMART: do not send the token there); and tokens live as long as --token-ttl says. The first token
- * request also makes the judge fetch the client's JWKS URL itself and keep what it served.
+ * (SMART: do not send the token there); and tokens live as long as --token-ttl says. It accepts assertions
+ * signed with the algorithms of the profile the client is judged under (SMART's RS384 and ES384 unless told
+ * otherwise). The first token request also makes the judge fetch the client's JWKS URL itself and keep
+ * what it served.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -15,7 +17,8 @@ import {
   TOKEN_PATH,
   type ReferenceServer,
 } from "../../fixtures/reference-server/server.ts";
-import type { JsonWebKeySet } from "../../fixtures/reference-server/options.ts";
+import { SMART_ALGS, type JsonWebKeySet } from "../../fixtures/reference-server/options.ts";
+import type { SigningAlg } from "../keys.ts";
 import {
   FOREIGN_ENTRY_ID,
   UNKNOWN_TOKEN_MEMBER,
@@ -36,6 +39,11 @@ export interface JudgeOptions {
   readonly tokenLifetimeSeconds?: number;
   /** Port of the judge's origin (default: any free port). */
   readonly port?: number;
+  /**
+   * The JWS algorithms it accepts for client assertions (default SMART's RS384 and ES384; the oauth-jwt
+   * profile's are RS/PS/ES 256–512 and EdDSA, client-profile.ts). The client checks judge against them.
+   */
+  readonly algorithms?: readonly SigningAlg[];
 }
 
 export interface Judge {
@@ -94,6 +102,7 @@ export async function startJudge(options: JudgeOptions): Promise<Judge> {
   const requests: ObservedRequest[] = [];
   const jwksFetches: JwksFetch[] = [];
   const tokenLifetimeSeconds = options.tokenLifetimeSeconds ?? 300;
+  const algorithms = options.algorithms ?? SMART_ALGS;
   const upstream = new Agent({ connections: 16 });
   let reference: ReferenceServer | undefined = undefined;
   let origin = "";
@@ -226,6 +235,7 @@ export async function startJudge(options: JudgeOptions): Promise<Judge> {
   reference = await startReferenceServer({
     publicOrigin: origin,
     tokenLifetimeSeconds,
+    signingAlgorithms: algorithms,
     clients: [
       {
         clientId: options.clientId,
@@ -255,7 +265,7 @@ export async function startJudge(options: JudgeOptions): Promise<Judge> {
         tokenUrl: ref.tokenUrl,
         foreignOrigin,
         tokenLifetimeSeconds,
-        algorithms: ["RS384", "ES384"],
+        algorithms: [...algorithms],
         startedAt: new Date(started).toISOString(),
         durationMs: Date.now() - started,
       },

@@ -58,9 +58,20 @@ export function rsaModulusBits(jwk: Jwk): number | undefined {
   return (n.length - leading - 1) * 8 + (32 - Math.clz32(first));
 }
 
+const ECDSA_SIGNATURE_LENGTH: Readonly<Record<string, number>> = { ES256: 64, ES384: 96, ES512: 132 };
+
+/**
+ * The length of an ECDSA signature as JOSE encodes it, R‖S at the curve's width (RFC 7518 §3.4); undefined
+ * for other algorithms.
+ * @example ecdsaSignatureLength("ES384") // 96
+ */
+export function ecdsaSignatureLength(alg: string): number | undefined {
+  return Object.hasOwn(ECDSA_SIGNATURE_LENGTH, alg) ? ECDSA_SIGNATURE_LENGTH[alg] : undefined;
+}
+
 /** An ECDSA signature in ASN.1 DER (SEQUENCE of two INTEGERs) rather than JOSE's fixed-width R‖S. */
 export function looksLikeDer(signature: Uint8Array, alg: string): boolean {
-  const width = alg === "ES256" ? 64 : alg === "ES384" ? 96 : alg === "ES512" ? 132 : undefined;
+  const width = ecdsaSignatureLength(alg);
   if (width === undefined || signature.length === width) return false;
   return signature[0] === 0x30 && signature[2] === 0x02;
 }

@@ -5,9 +5,13 @@
  * so a vendor never mistakes them for a verdict. Each result is then arranged by {@link arrangeForReading}.
  * The listener is injected here because reporter options in playwright.config.ts must be serialisable.
  */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Suite } from "@playwright/test/reporter";
 import { AllureReporter } from "allure-playwright";
 type AllurePlaywrightReporterConfig = NonNullable<ConstructorParameters<typeof AllureReporter>[0]>;
-import { Status, type StepResult, type TestResult } from "allure-js-commons";
+import { Status, type StepResult, type TestResult, type TestResultContainer } from "allure-js-commons";
+import { FileSystemWriter, type Writer } from "allure-js-commons/sdk/reporter";
 import { isBrokenMessage } from "../errors.ts";
 import { causeOf } from "./causes.ts";
 
@@ -52,7 +56,45 @@ export function arrangeForReading(result: TestResult): void {
   }
 }
 
+/**
+ * allure-js-commons' FileSystemWriter, less the fsync: it writes each file to a temporary name, fsyncs it
+ * and renames it, which blocked the runner's event loop for ~3 s of a 227-test run (one fsync per result
+ * and attachment, while the workers wait for their next test). A conformance report needs no durability
+ * across a crash of the machine: a run that did not finish is run again. Results and attachments (the
+ * per-test files) are written once, as they are, with the same names and bytes; the once-per-run files
+ * keep the original writer's code.
+ */
+export class UnsyncedWriter extends FileSystemWriter implements Writer {
+  private readonly dir: string;
+  private made = false;
+
+  constructor(config: { resultsDir: string }) {
+    super(config);
+    this.dir = config.resultsDir;
+  }
+
+  private path(name: string): string {
+    if (!this.made) mkdirSync(this.dir, { recursive: true });
+    this.made = true;
+    return join(this.dir, name);
+  }
+
+  override writeAttachment(distFileName: string, content: Buffer): void {
+    writeFileSync(this.path(distFileName), content);
+  }
+
+  override writeGroup(result: TestResultContainer): void {
+    writeFileSync(this.path(`${result.uuid}-container.json`), JSON.stringify(result), "utf-8");
+  }
+
+  override writeResult(result: TestResult): void {
+    writeFileSync(this.path(`${result.uuid}-result.json`), JSON.stringify(result), "utf-8");
+  }
+}
+
 export default class ConformanceAllureReporter extends AllureReporter {
+  private readonly resultsDir: string;
+
   constructor(options: AllurePlaywrightReporterConfig = {}) {
     super({
       ...options,
@@ -67,5 +109,15 @@ export default class ConformanceAllureReporter extends AllureReporter {
         },
       ],
     });
+    this.resultsDir = options.resultsDir ?? "./allure-results";
+  }
+
+  /** allure-playwright creates its runtime (and writer) here; the writer is then swapped for ours. */
+  override onBegin(suite: Suite): void {
+    super.onBegin(suite);
+    const runtime = (this as unknown as { allureRuntime?: { writer: Writer } }).allureRuntime;
+    // ALLURE_TEST_MODE: allure's own message writer, as allure-playwright chose it.
+    if (runtime && !process.env.ALLURE_TEST_MODE)
+      runtime.writer = new UnsyncedWriter({ resultsDir: this.resultsDir });
   }
 }

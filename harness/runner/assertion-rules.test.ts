@@ -14,6 +14,7 @@ import { startReferenceServer, type ReferenceServer } from "../../fixtures/refer
 import { generateClientKey, publicJwks } from "../keys.ts";
 import { runConformanceCli } from "./run-suite.ts";
 import type { Summary, SummaryTest } from "./summary-reporter.ts";
+import { budgetMs } from "./budget.ts";
 
 const OTHER_IDENTIFIER =
   "rejects a client assertion whose aud is the issuer or token URL, whichever it does not require";
@@ -50,7 +51,7 @@ const only = (...titles: string[]): string =>
   titles.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
 
 test("under oauth-jwt the suite follows the server's own assertion rules and scope strings, and judges by them", async () => {
-  test.setTimeout(300_000);
+  test.setTimeout(budgetMs(100_000));
   const dir = await mkdtemp(join(tmpdir(), "smart-assertion-rules-"));
   const servers: ReferenceServer[] = [];
   try {

@@ -15,6 +15,7 @@ import type {
   TestError,
   TestResult,
 } from "@playwright/test/reporter";
+import { describeCounts, type Counts } from "./result-line.ts";
 import { messageOf, statusOf, type TestStatus } from "./summary-reporter.ts";
 
 /** Where the reporter writes; process.stdout, or a stand-in in tests. */
@@ -41,12 +42,7 @@ const MARK: Readonly<Record<TestStatus, string>> = {
 /** Lines of a reason printed under a test that did not pass; the report and summary.json have the rest. */
 const MESSAGE_LINES = 8;
 
-export type Counts = Record<TestStatus, number>;
-
-/** "N passed, N failed, N skipped, N broken" (and ", N not run" when any): the summary's wording. */
-export function describeCounts(counts: Readonly<Counts>): string {
-  return `${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped, ${counts.broken} broken${counts.notRun ? `, ${counts.notRun} not run` : ""}`;
-}
+export { describeCounts, type Counts };
 
 export default class ConsoleReporter implements Reporter {
   private readonly out: ConsoleOut;

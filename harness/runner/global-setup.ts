@@ -34,6 +34,7 @@ import {
 import { makeLoopbackCertificate } from "./loopback-cert.ts";
 import { RUN_INFO_ENV, RUN_STATE_ENV, type RunInfo, type RunState } from "./run-state.ts";
 import { secondsSince, step } from "./steps.ts";
+import { benchMark } from "./bench-marks.ts";
 
 const JWKS_PATH = "/jwks/url-client.json";
 /** Where the embedded target's main client's keys are served when it registers clients only by URL. */
@@ -81,6 +82,7 @@ function faultsFromEnv(): Fault[] {
 }
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
+  benchMark("setup:start");
   const dir = await mkdtemp(join(tmpdir(), "smart-conformance-"));
   const cleanups: (() => Promise<void>)[] = [() => rm(dir, { recursive: true, force: true })];
   const teardown = async () => {
@@ -106,7 +108,12 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       ...(probe.clockSkewSeconds !== undefined ? { clockSkewSeconds: probe.clockSkewSeconds } : {}),
     };
     process.env[RUN_INFO_ENV] = JSON.stringify(info);
-    return teardown;
+    benchMark("setup:end");
+    return async () => {
+      benchMark("teardown:start");
+      await teardown();
+      benchMark("teardown:end");
+    };
   } catch (err) {
     await teardown();
     // A config or reachability problem is the user's to fix, not ours: the message alone, no stack trace.
@@ -279,6 +286,7 @@ async function embedded(dir: string, cleanups: (() => Promise<void>)[]): Promise
   const clientJwksUrl = urlOnly ? `${host.origin}${CLIENT_JWKS_PATH}` : undefined;
   if (urlOnly) host.setRoute(CLIENT_JWKS_PATH, jwksRoute(publicJwks(inline.keys), STABLE_KEYS_CACHE_CONTROL));
 
+  benchMark("setup:keys-ready");
   step(`keys ready (${secondsSince(generating)}); starting the embedded reference target`);
   const starting = Date.now();
   const tls = process.env.SMART_REFERENCE_HTTP === "1" ? undefined : makeLoopbackCertificate(dir);
@@ -305,6 +313,7 @@ async function embedded(dir: string, cleanups: (() => Promise<void>)[]): Promise
     ...(ssrfGuard ? { ssrfGuard } : {}),
   });
   cleanups.push(() => server.close());
+  benchMark("setup:target-started");
   step(`embedded reference target listening at ${server.fhirBaseUrl} (${secondsSince(starting)})`);
   // SMART_REFERENCE_PROTECTED_RESOURCE=<FHIR path>, under oauth-jwt: the config names no FHIR base, only the
   // token endpoint and that path as its protectedResource (how a non-FHIR API is configured).

@@ -16,6 +16,7 @@ import { generateClientKey, publicJwks } from "../keys.ts";
 import { runSuite } from "./run-suite.ts";
 import type { SummaryTest } from "./summary-reporter.ts";
 import { unclaimedLoopbackPort } from "./unclaimed-port.ts";
+import { budgetMs } from "./budget.ts";
 
 /** The tests of the client registered by JWKS URL (the inline client's jku test and the kid tests are not). */
 const isUrlClientTest = (t: SummaryTest): boolean =>
@@ -57,7 +58,7 @@ async function startForwarder(
 }
 
 test("a JWKS URL advertised on another host name and port reaches the harness at its listen address: every JWKS-URL test passes", async () => {
-  test.setTimeout(180_000);
+  test.setTimeout(budgetMs(60_000));
   const dir = await mkdtemp(join(tmpdir(), "smart-jwks-listen-"));
   let server: ReferenceServer | undefined;
   let forwarder: Awaited<ReturnType<typeof startForwarder>> | undefined;
@@ -112,7 +113,7 @@ test("a JWKS URL advertised on another host name and port reaches the harness at
 });
 
 test("a target whose SSRF guard refuses loopback URLs: every test of the JWKS-URL client is broken, saying the target never fetched the URL", async () => {
-  test.setTimeout(180_000);
+  test.setTimeout(budgetMs(60_000));
   const summary = await runSuite({
     grep: "key-resolution/",
     includeSlow: false,
@@ -137,7 +138,7 @@ test("a target whose SSRF guard refuses loopback URLs: every test of the JWKS-UR
 });
 
 test("a target that fetched the JWKS URL once and then answers from its cache is told so, not 'never fetched'", async () => {
-  test.setTimeout(180_000);
+  test.setTimeout(budgetMs(60_000));
   const summary = await runSuite({
     grep: "key-resolution/jwks-url",
     includeSlow: false,

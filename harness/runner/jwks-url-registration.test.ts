@@ -15,6 +15,7 @@ import { generateClientKey } from "../keys.ts";
 import { runSuite } from "./run-suite.ts";
 import type { Summary, SummaryTest } from "./summary-reporter.ts";
 import { unclaimedLoopbackPort } from "./unclaimed-port.ts";
+import { budgetMs } from "./budget.ts";
 
 const INLINE_ONLY = "rejects any jku from a client registered with an inline JWK Set";
 /** The same test at an app launch's code exchange (suites/app-launch/client-authentication.spec.ts). */
@@ -102,7 +103,7 @@ async function urlOnlyTarget(urlClient: boolean): Promise<{ target: string; clos
 }
 
 test("a reference target that registers clients only by JWKS URL: 0 failed, 0 broken, only the inline-only test skipped with its reason", async () => {
-  test.setTimeout(180_000);
+  test.setTimeout(budgetMs(60_000));
   // The whole suite but the tests that wait for tokens to expire (@slow): ~15 s with one worker.
   const summary = await runSuite({
     includeSlow: false,
@@ -117,7 +118,7 @@ test("a reference target that registers clients only by JWKS URL: 0 failed, 0 br
 });
 
 test("only the main client, registered by JWKS URL: the tests that keep its key set run with it, the others say they need a jwksUrlClient", async () => {
-  test.setTimeout(180_000);
+  test.setTimeout(budgetMs(60_000));
   const { target, close } = await urlOnlyTarget(false);
   try {
     const summary = await runSuite({ target, grep: "key-resolution/|client-assertion/iss-sub" });
@@ -144,7 +145,7 @@ test("only the main client, registered by JWKS URL: the tests that keep its key 
 });
 
 test("both clients registered by JWKS URL at one host:port: one JWKS host serves both paths and every test passes", async () => {
-  test.setTimeout(180_000);
+  test.setTimeout(budgetMs(60_000));
   const { target, close } = await urlOnlyTarget(true);
   try {
     const summary = await runSuite({ target, grep: "key-resolution/|client-assertion/iss-sub" });
@@ -156,7 +157,7 @@ test("both clients registered by JWKS URL at one host:port: one JWKS host serves
 });
 
 test("a server that never fetches the clients' JWKS URLs leaves their tests broken with that reason, none passed", async () => {
-  test.setTimeout(120_000);
+  test.setTimeout(budgetMs(40_000));
   const summary = await runSuite({
     grep: "Key selection by kid|jku header",
     env: { SMART_REFERENCE_REGISTRATION: "jwks-url-only", SMART_REFERENCE_SSRF_GUARD: "1" },

@@ -14,6 +14,7 @@ import { metadataUrls } from "../auth-server-metadata.ts";
 import { generateClientKey, publicJwks } from "../keys.ts";
 import { runConformanceCli } from "./run-suite.ts";
 import type { Summary, SummaryTest } from "./summary-reporter.ts";
+import { budgetMs } from "./budget.ts";
 
 test("RFC 8414 inserts the well-known segment before the issuer's path; OpenID appends it", () => {
   expect(metadataUrls("https://as.example")).toEqual([
@@ -33,7 +34,7 @@ const NOT_ADVERTISED = [
 const ACCEPTS_ADVERTISED = "accepts every advertised signing algorithm the configured keys can produce";
 
 test("under oauth-jwt the algorithm tests read RFC 8414 or OpenID metadata, else the config's list, else skip with the reason", async () => {
-  test.setTimeout(240_000);
+  test.setTimeout(budgetMs(80_000));
   const dir = await mkdtemp(join(tmpdir(), "smart-metadata-"));
   const servers: ReferenceServer[] = [];
   try {

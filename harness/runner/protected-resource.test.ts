@@ -19,6 +19,7 @@ import { HttpClient } from "../http.ts";
 import { generateClientKey, publicJwks } from "../keys.ts";
 import { runConformanceCli, runSuite, SUITE_RUN_LIMIT_MS } from "./run-suite.ts";
 import type { Summary } from "./summary-reporter.ts";
+import { budgetMs } from "./budget.ts";
 
 /** The RFC 6750 tests of suites/fhir/bearer-token.spec.ts: every one runs against a protectedResource. */
 const BEARER_TESTS = [
@@ -104,7 +105,7 @@ test("a protectedResource is sent with its own URL, method, body and headers, an
 const TOKEN_LIFETIME_SECONDS = 3;
 
 test("under oauth-jwt, a config with no fhirBaseUrl and a protectedResource runs the RFC 6750 tests against it", async () => {
-  test.setTimeout(240_000);
+  test.setTimeout(budgetMs(80_000));
   const dir = await mkdtemp(join(tmpdir(), "smart-protected-resource-"));
   let server: ReferenceServer | undefined;
   try {

@@ -24,6 +24,7 @@ import { requirements, type RequirementId } from "../requirements.ts";
 import { runConformanceCli } from "./run-suite.ts";
 import { CHROMIUM_ARGS, chromiumPath } from "../launch/browser.ts";
 import type { Summary } from "./summary-reporter.ts";
+import { budgetMs } from "./budget.ts";
 
 // The launch driver's Chromium: SMART_CHROMIUM, else Debian's, with the same flags.
 const CHROMIUM = chromiumPath();
@@ -65,7 +66,7 @@ async function fullPageScreenshot(page: Page, path: string): Promise<void> {
 }
 
 test("the HTML report renders in Chromium: tree, failing test, attachments, requirement links", async () => {
-  test.setTimeout(120_000);
+  test.setTimeout(budgetMs(40_000));
   expect(
     existsSync(CHROMIUM),
     `${CHROMIUM} is missing. This test opens the generated report in Debian's Chromium (browsers cannot be ` +

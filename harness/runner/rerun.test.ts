@@ -11,6 +11,7 @@ import { expect, test } from "@playwright/test";
 import { exactGrep, rerunCommand } from "../rerun.ts";
 import { runConformanceCli, runProcess } from "./run-suite.ts";
 import type { Summary } from "./summary-reporter.ts";
+import { budgetMs } from "./budget.ts";
 
 const FAULTS = "accept-alg-none,global-key-lookup";
 /** Matched case-insensitively, so all four alg "none" spellings run (and fail) in the first run. */
@@ -52,7 +53,7 @@ test("a re-run command names the run's target config and profile, or the embedde
 });
 
 test("each failed test's printed command re-runs exactly that test against the same target", async () => {
-  test.setTimeout(240_000);
+  test.setTimeout(budgetMs(80_000));
   const dir = await mkdtemp(join(tmpdir(), "smart-rerun-"));
   try {
     const first = await runConformanceCli(["--grep", GREP], {

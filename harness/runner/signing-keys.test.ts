@@ -14,6 +14,7 @@ import { startReferenceServer, type ReferenceServer } from "../../fixtures/refer
 import { generateClientKey, publicJwks } from "../keys.ts";
 import { runConformanceCli } from "./run-suite.ts";
 import type { Summary, SummaryTest } from "./summary-reporter.ts";
+import { budgetMs } from "./budget.ts";
 
 const GREP =
   "Assertion signature|Assertion signing algorithm|Valid token request|accepts every advertised signing algorithm";
@@ -56,7 +57,7 @@ const MINE = [
 ];
 
 test("under oauth-jwt the signing variations use the configured keys, or say they do not apply to them", async () => {
-  test.setTimeout(600_000);
+  test.setTimeout(budgetMs(200_000));
   const dir = await mkdtemp(join(tmpdir(), "smart-signing-keys-"));
   const servers: ReferenceServer[] = [];
   try {

@@ -1,60 +1,8 @@
 // BS-CLI-12: discovery — the client reads .well-known/smart-configuration, asking for JSON, and takes the
 // token endpoint from it before its first token request.
-import { clientTest as test, firstHeader, spec, verify } from "../../harness/index.ts";
-
-const ACCEPTS_JSON = /(^|,)\s*(application\/json|application\/\*|\*\/\*)\s*(;|,|$)/i;
+// Each check is a plain function (harness/client-judge/checks/); here it becomes a test of the report.
+import { DISCOVERY_CHECKS, clientCheck, clientTest as test } from "../../harness/index.ts";
 
 test.describe("discovery", () => {
-  test(
-    "discovers the token endpoint before its first token request",
-    spec(["BS-CLI-12"]),
-    async ({ judged }) => {
-      const firstToken = judged.tokenRequests[0]?.request;
-      const before = judged.discoveryRequests.filter((r) => r.seq < (firstToken?.seq ?? Infinity));
-      const found = before.some((r) => r.response.status === 200);
-      // With no token request, only a discovery that went astray is a finding.
-      test.skip(
-        firstToken === undefined && (found || judged.discoveryAttempts.length === 0),
-        "the client made no token request",
-      );
-      // Every well-known request it made, wherever it looked: a root-relative one that got 404 is the evidence.
-      await judged.attach(judged.discoveryAttempts);
-      const astray = judged.discoveryAttempts.filter((r) => !judged.discoveryRequests.includes(r));
-      const elsewhere = astray.length
-        ? `; it asked ${astray.map((r) => `${judged.describe(r)}, answered HTTP ${r.response.status}`).join("; ")}`
-        : "";
-      await verify([
-        {
-          rule: "SMART backend services §retrieve .well-known/smart-configuration",
-          expectation: `GET ${judged.session.judge.fhirBaseUrl}/.well-known/smart-configuration before the first token request`,
-          evaluate: () =>
-            found
-              ? undefined
-              : judged.discoveryRequests.length === 0
-                ? `the client never fetched the discovery document${elsewhere}`
-                : before.length === 0
-                  ? "the client fetched the discovery document only after its first token request"
-                  : `the discovery document was not served: ${before.map((r) => `${judged.describe(r)}, HTTP ${r.response.status}`).join("; ")}`,
-        },
-      ]);
-    },
-  );
-
-  test("asks for JSON when it fetches discovery", spec(["BS-CLI-12"]), async ({ judged }) => {
-    test.skip(judged.discoveryRequests.length === 0, "the client never fetched the discovery document");
-    await judged.attach(judged.discoveryRequests);
-    await verify([
-      {
-        rule: "SMART app launch §conformance (well-known: Accept application/json)",
-        expectation: "an Accept header that allows application/json",
-        evaluate: () =>
-          judged.violations(judged.discoveryRequests, (r) => {
-            const accept = firstHeader(r.headers, "accept");
-            return accept !== undefined && ACCEPTS_JSON.test(accept)
-              ? undefined
-              : `Accept ${accept ?? "absent"}`;
-          }),
-      },
-    ]);
-  });
+  for (const check of Object.values(DISCOVERY_CHECKS)) test(check.title, ...clientCheck(check));
 });
