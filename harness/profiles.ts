@@ -96,7 +96,7 @@ export const PROFILES = {
   },
   "g10-dry-run": {
     description:
-      "smart-v2 levels, plus a table naming each ONC (g)(10) Inferno backend-services test, what Inferno would conclude from the response our matching test saw, and our verdict",
+      "smart-v2 levels, plus a table naming each ONC (g)(10) Inferno backend-services and launch test, what Inferno would conclude from the response our matching test saw, and our verdict",
     shall: [],
     soften: [],
   },
