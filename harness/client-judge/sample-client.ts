@@ -83,7 +83,8 @@ export interface SampleClientOptions {
   readonly keys: readonly ClientKey[];
   /** Space-separated scopes to request, e.g. "system/Patient.rs". */
   readonly scope: string;
-  readonly mutant?: Mutant;
+  /** One deliberate deviation, or several at once (a lenient judge reports them all in one run). */
+  readonly mutant?: Mutant | readonly Mutant[];
   readonly dispatcher?: Dispatcher;
   /** One line per step; never given a token or an assertion. */
   readonly log?: (line: string) => void;
@@ -113,7 +114,9 @@ const TOKEN_RESPONSE_MEMBERS: ReadonlySet<string> = new Set([
 
 interface Context {
   readonly options: SampleClientOptions;
-  readonly mutant: Mutant | undefined;
+  readonly mutants: ReadonlySet<Mutant>;
+  /** Whether the client makes this deviation. */
+  readonly is: (mutant: Mutant) => boolean;
   readonly fhirBase: string;
   readonly log: (line: string) => void;
 }
@@ -151,13 +154,21 @@ interface SignedAssertion {
  * });
  */
 export async function runSampleClient(options: SampleClientOptions): Promise<void> {
+  const mutants: ReadonlySet<Mutant> = new Set(
+    options.mutant === undefined
+      ? []
+      : typeof options.mutant === "string"
+        ? [options.mutant]
+        : options.mutant,
+  );
   const ctx: Context = {
     options,
-    mutant: options.mutant,
+    mutants,
+    is: (mutant) => mutants.has(mutant),
     fhirBase: options.fhirBaseUrl.replace(/\/+$/, ""),
     log: options.log ?? (() => undefined),
   };
-  if (ctx.mutant) ctx.log(`mutant ${ctx.mutant}: ${MUTANTS[ctx.mutant]}`);
+  for (const mutant of mutants) ctx.log(`mutant ${mutant}: ${MUTANTS[mutant]}`);
 
   const tokenEndpoint = await discover(ctx);
 
@@ -173,27 +184,27 @@ export async function runSampleClient(options: SampleClientOptions): Promise<voi
       `expiry: waiting ${Math.max(0, waitMs)} ms for the token (expires_in ${token.expiresIn}) to expire`,
     );
     if (waitMs > 0) await sleep(waitMs);
-    if (ctx.mutant === "keeps-expired-token") {
+    if (ctx.is("keeps-expired-token")) {
       ctx.log("expiry: keeps presenting the expired token");
     } else {
-      const second =
-        ctx.mutant === "reused-assertion"
-          ? firstAssertion
-          : signAssertion(ctx, tokenEndpoint, ctx.mutant === "reused-jti" ? firstAssertion.jti : undefined);
-      const how =
-        ctx.mutant === "reused-assertion"
-          ? "the same assertion again"
-          : ctx.mutant === "reused-jti"
-            ? "a new assertion reusing the first jti"
-            : "a new assertion";
+      const second = ctx.is("reused-assertion")
+        ? firstAssertion
+        : signAssertion(ctx, tokenEndpoint, ctx.is("reused-jti") ? firstAssertion.jti : undefined);
+      const how = ctx.is("reused-assertion")
+        ? "the same assertion again"
+        : ctx.is("reused-jti")
+          ? "a new assertion reusing the first jti"
+          : "a new assertion";
       ctx.log(`expiry: the token has expired; asking for a new one with ${how}`);
       token = await requestToken(ctx, tokenEndpoint, second.compact, "second token request");
     }
   } else {
-    const idle = ctx.mutant !== undefined && REAUTHENTICATION_MUTANTS.has(ctx.mutant);
+    const idle = [...mutants].filter((m) => REAUTHENTICATION_MUTANTS.has(m));
     ctx.log(
       `expiry: expires_in ${token.expiresIn} > ${SHORT_TOKEN_SECONDS}; keeping the token` +
-        (idle ? ` (mutant ${ctx.mutant} has nothing to do: it deviates only after expiry)` : ""),
+        (idle.length > 0
+          ? ` (mutant ${idle.join(", ")} has nothing to do: it deviates only after expiry)`
+          : ""),
     );
   }
   await fhirGet(ctx, "Patient?_count=1", token, "second read");
@@ -203,18 +214,18 @@ export async function runSampleClient(options: SampleClientOptions): Promise<voi
 // --- discovery -----------------------------------------------------------------------------------
 
 async function discover(ctx: Context): Promise<string> {
-  if (ctx.mutant === "no-discovery") {
+  if (ctx.is("no-discovery")) {
     const configured = `${new URL(ctx.fhirBase).origin}/auth/token`;
     ctx.log(`discovery: skipped, using the configured token URL ${configured}`);
     return configured;
   }
   // A root-relative reference resolves against the origin: the judge has no document there (404).
-  const url =
-    ctx.mutant === "root-discovery"
-      ? new URL("/.well-known/smart-configuration", ctx.fhirBase).href
-      : `${ctx.fhirBase}/.well-known/smart-configuration`;
-  const headers: Record<string, string> =
-    ctx.mutant === "discovery-without-accept" ? {} : { accept: "application/json" };
+  const url = ctx.is("root-discovery")
+    ? new URL("/.well-known/smart-configuration", ctx.fhirBase).href
+    : `${ctx.fhirBase}/.well-known/smart-configuration`;
+  const headers: Record<string, string> = ctx.is("discovery-without-accept")
+    ? {}
+    : { accept: "application/json" };
   const answer = await send(ctx, "discovery", "GET", url, headers);
   if (answer.status !== 200) {
     throw new Error(`discovery: GET ${url} answered HTTP ${answer.status}`);
@@ -253,12 +264,12 @@ const ASSERTION_MUTATIONS: Partial<
 /** keys[0], or for the mutants that need one, the first RSA (alg-rs256) or EC (der-ecdsa) key. */
 function signingKey(ctx: Context): ClientKey {
   const { keys } = ctx.options;
-  const type = ctx.mutant === "alg-rs256" ? "rsa" : ctx.mutant === "der-ecdsa" ? "ec" : undefined;
+  const type = ctx.is("alg-rs256") ? "rsa" : ctx.is("der-ecdsa") ? "ec" : undefined;
   const key = type ? keys.find((k) => k.privateKey.asymmetricKeyType === type) : keys[0];
   if (!key) {
     throw new Error(
       type
-        ? `mutant ${ctx.mutant}: the client has no ${type.toUpperCase()} key to sign with`
+        ? `mutant ${type === "rsa" ? "alg-rs256" : "der-ecdsa"}: the client has no ${type.toUpperCase()} key to sign with`
         : "the client has no key to sign with",
     );
   }
@@ -269,7 +280,7 @@ function signAssertion(ctx: Context, tokenEndpoint: string, jti?: string): Signe
   const key = signingKey(ctx);
   const draft = baselineAssertion({ clientId: ctx.options.clientId, tokenUrl: tokenEndpoint, key });
   const mutations = [
-    ...(ctx.mutant ? (ASSERTION_MUTATIONS[ctx.mutant]?.({ key, fhirBase: ctx.fhirBase }) ?? []) : []),
+    ...[...ctx.mutants].flatMap((m) => ASSERTION_MUTATIONS[m]?.({ key, fhirBase: ctx.fhirBase }) ?? []),
     ...(jti === undefined ? [] : [withClaim("jti", jti)]),
   ];
   const finalJti = jti ?? draft.claims.jti;
@@ -282,20 +293,20 @@ function tokenRequestBody(
   ctx: Context,
   assertion: string,
 ): { headers: Record<string, string>; body: string } {
-  const { mutant, options } = ctx;
+  const { is, options } = ctx;
   const params: [string, string][] = [
-    ["grant_type", mutant === "wrong-grant-type" ? "password" : "client_credentials"],
-    ...(mutant === "no-assertion-type" ? [] : [["client_assertion_type", JWT_BEARER] as [string, string]]),
+    ["grant_type", is("wrong-grant-type") ? "password" : "client_credentials"],
+    ...(is("no-assertion-type") ? [] : [["client_assertion_type", JWT_BEARER] as [string, string]]),
     ["client_assertion", assertion],
-    ["scope", mutant === "non-system-scope" ? "patient/Patient.rs" : options.scope],
-    ...(mutant === "repeated-scope" ? [["scope", options.scope] as [string, string]] : []),
+    ["scope", is("non-system-scope") ? "patient/Patient.rs" : options.scope],
+    ...(is("repeated-scope") ? [["scope", options.scope] as [string, string]] : []),
   ];
   const headers: Record<string, string> = { accept: "application/json" };
-  if (mutant === "basic-auth") {
+  if (is("basic-auth")) {
     const credentials = `${encodeURIComponent(options.clientId)}:unused-secret`;
     headers.authorization = `Basic ${Buffer.from(credentials).toString("base64")}`;
   }
-  if (mutant === "json-body") {
+  if (is("json-body")) {
     return {
       headers: { ...headers, "content-type": "application/json" },
       body: JSON.stringify(Object.fromEntries(params)),
@@ -333,7 +344,7 @@ async function requestToken(
     );
   }
   const unknown = Object.keys(response).filter((name) => !TOKEN_RESPONSE_MEMBERS.has(name));
-  if (ctx.mutant === "strict-token-response" && unknown.length > 0) {
+  if (ctx.is("strict-token-response") && unknown.length > 0) {
     throw new Error(`${step}: unexpected member(s) ${unknown.join(", ")} in the token response`);
   }
   ctx.log(
@@ -362,17 +373,17 @@ async function fhirGet(ctx: Context, relative: string, token: Token, step: strin
   const url = new URL(`${ctx.fhirBase}/${relative}`);
   const shown = url.toString(); // before the token is added: never log a token
   const headers: Record<string, string> = { accept: "application/fhir+json" };
-  if (ctx.mutant === "token-in-query" || ctx.mutant === "token-in-query-and-header") {
+  if (ctx.is("token-in-query") || ctx.is("token-in-query-and-header")) {
     url.searchParams.append("access_token", token.accessToken);
   }
-  if (ctx.mutant !== "token-in-query") headers.authorization = `Bearer ${token.accessToken}`;
+  if (!ctx.is("token-in-query")) headers.authorization = `Bearer ${token.accessToken}`;
   const answer = await send(ctx, step, "GET", url.toString(), headers);
   if (answer.status !== 200) {
     const challenge = answer.headers["www-authenticate"];
     throw new Error(
       `${step}: GET ${shown} answered HTTP ${answer.status}` +
         (challenge === undefined ? "" : ` (WWW-Authenticate: ${String(challenge)})`) +
-        (ctx.mutant === "keeps-expired-token" ? "; giving up" : ""),
+        (ctx.is("keeps-expired-token") ? "; giving up" : ""),
     );
   }
   ctx.log(`${step}: GET ${shown} -> ${answer.status}`);
@@ -395,7 +406,7 @@ function foreignFullUrls(ctx: Context, bundle: unknown): string[] {
 
 async function handleForeignEntries(ctx: Context, bundle: unknown, token: Token): Promise<void> {
   const foreign = foreignFullUrls(ctx, bundle);
-  if (ctx.mutant !== "token-to-foreign") {
+  if (!ctx.is("token-to-foreign")) {
     if (foreign.length > 0) ctx.log(`search: ${foreign.length} entries on another origin, not followed`);
     return;
   }
