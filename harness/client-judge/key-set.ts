@@ -5,6 +5,8 @@
  */
 import { compactVerify, importJWK, type JWK } from "jose";
 import { PRIVATE_JWK_MEMBERS } from "../keys.ts";
+import type { ClientJudgement } from "./client-check.ts";
+import type { JudgedSession } from "./judged-session.ts";
 import type { ClientSession, DecodedAssertion } from "./session.ts";
 
 export type Jwk = Readonly<Record<string, unknown>>;
@@ -41,6 +43,22 @@ export function clientKeySet(session: ClientSession): KeySetView {
   return keys
     ? { source: url, keys }
     : { source: url, problem: `${url} served no JSON object with a "keys" array` };
+}
+
+/**
+ * A check's judge over the client's key set: skipped with the reason when there is none to judge (inline or
+ * fetched from its URL), otherwise `judge` with the keys and where they came from.
+ *
+ * @example
+ * judge: overKeySet((keys, source) => ({ attach: [], checks: [...] })),
+ */
+export function overKeySet(
+  judge: (keys: readonly Jwk[], source: string) => ClientJudgement,
+): (judged: JudgedSession) => ClientJudgement {
+  return (judged) => {
+    const keySet = clientKeySet(judged.session);
+    return keySet.keys ? judge(keySet.keys, keySet.source) : { skip: keySet.problem ?? "" };
+  };
 }
 
 export function privateMembers(jwk: Jwk): string[] {

@@ -4,7 +4,7 @@
  */
 import type { ClientChecks } from "../client-check.ts";
 import type { JudgedSession } from "../judged-session.ts";
-import { clientKeySet, privateMembers } from "../key-set.ts";
+import { clientKeySet, overKeySet, privateMembers } from "../key-set.ts";
 import { firstHeader } from "../session.ts";
 
 const LOOPBACK = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?\//;
@@ -21,71 +21,61 @@ export const KEY_SET_CHECKS = {
   privateMembers: {
     title: "publishes no private key members",
     ids: ["BS-CLI-02", "BS-REG-04"],
-    judge: (judged) => {
-      const keySet = clientKeySet(judged.session);
-      if (!keySet.keys) return { skip: keySet.problem ?? "" };
-      const keys = keySet.keys;
-      return {
-        attach: [],
-        checks: [
-          {
-            rule: "SMART client-confidential-asymmetric §registering a client",
-            expectation: `only public members in ${keySet.source} (no d, p, q, dp, dq, qi, oth, k)`,
-            evaluate: () => {
-              const found = keys.flatMap((k, i) => {
-                const members = privateMembers(k);
-                return members.length ? [`key ${JSON.stringify(k.kid ?? i)} has ${members.join(", ")}`] : [];
-              });
-              return found.length ? found.join("; ") : undefined;
-            },
+    judge: overKeySet((keys, source) => ({
+      attach: [],
+      checks: [
+        {
+          rule: "SMART client-confidential-asymmetric §registering a client",
+          expectation: `only public members in ${source} (no d, p, q, dp, dq, qi, oth, k)`,
+          evaluate: () => {
+            const found = keys.flatMap((k, i) => {
+              const members = privateMembers(k);
+              return members.length ? [`key ${JSON.stringify(k.kid ?? i)} has ${members.join(", ")}`] : [];
+            });
+            return found.length ? found.join("; ") : undefined;
           },
-        ],
-      };
-    },
+        },
+      ],
+    })),
   },
 
   kids: {
     title: "gives every key a kty and a kid unique in the set",
     ids: ["BS-CLI-04", "BS-REG-04"],
-    judge: (judged) => {
-      const keySet = clientKeySet(judged.session);
-      if (!keySet.keys) return { skip: keySet.problem ?? "" };
-      const keys = keySet.keys;
-      return {
-        attach: [],
-        checks: [
-          {
-            rule: "RFC 7517 §4.1",
-            expectation: "a kty on every key",
-            evaluate: () => {
-              const missing = keys.flatMap((k, i) => (typeof k.kty === "string" ? [] : [`key ${i + 1}`]));
-              return missing.length ? `no kty on ${missing.join(", ")}` : undefined;
-            },
+    judge: overKeySet((keys) => ({
+      attach: [],
+      checks: [
+        {
+          rule: "RFC 7517 §4.1",
+          expectation: "a kty on every key",
+          evaluate: () => {
+            const missing = keys.flatMap((k, i) => (typeof k.kty === "string" ? [] : [`key ${i + 1}`]));
+            return missing.length ? `no kty on ${missing.join(", ")}` : undefined;
           },
-          {
-            rule: "SMART client-confidential-asymmetric §registering a client (kid)",
-            expectation: "a kid on every key",
-            evaluate: () => {
-              const missing = keys.flatMap((k, i) =>
-                typeof k.kid === "string" && k.kid !== "" ? [] : [`key ${i + 1}`],
-              );
-              return missing.length ? `no kid on ${missing.join(", ")}` : undefined;
-            },
+        },
+        {
+          rule: "SMART client-confidential-asymmetric §registering a client (kid)",
+          expectation: "a kid on every key",
+          evaluate: () => {
+            const missing = keys.flatMap((k, i) =>
+              typeof k.kid === "string" && k.kid !== "" ? [] : [`key ${i + 1}`],
+            );
+            return missing.length ? `no kid on ${missing.join(", ")}` : undefined;
           },
-          {
-            rule: "SMART client-confidential-asymmetric §registering a client (kid)",
-            expectation: "no kid shared by two keys of the set",
-            evaluate: () => {
-              const kids = keys.map((k) => k.kid).filter((kid): kid is string => typeof kid === "string");
-              const shared = [...new Set(kids.filter((kid, i) => kids.indexOf(kid) !== i))];
-              return shared.length
-                ? `kid ${shared.map((k) => JSON.stringify(k)).join(", ")} on several keys`
-                : undefined;
-            },
+        },
+        {
+          rule: "SMART client-confidential-asymmetric §registering a client (kid)",
+          expectation: "no kid shared by two keys of the set",
+          evaluate: () => {
+            const kids = keys.map((k) => k.kid).filter((kid): kid is string => typeof kid === "string");
+            const shared = [...new Set(kids.filter((kid, i) => kids.indexOf(kid) !== i))];
+            return shared.length
+              ? `kid ${shared.map((k) => JSON.stringify(k)).join(", ")} on several keys`
+              : undefined;
           },
-        ],
-      };
-    },
+        },
+      ],
+    })),
   },
 
   jwksGet: {

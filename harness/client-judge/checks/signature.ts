@@ -5,6 +5,7 @@
 import type { ClientChecks } from "../client-check.ts";
 import {
   clientKeySet,
+  overKeySet,
   ecdsaSignatureLength,
   looksLikeDer,
   rsaModulusBits,
@@ -88,17 +89,15 @@ export const SIGNATURE_CHECKS = {
   rsaSize: {
     title: "uses RSA keys of at least 2048 bits",
     ids: ["BS-CLI-05"],
-    judge: (judged) => {
-      const keySet = clientKeySet(judged.session);
-      if (!keySet.keys) return { skip: keySet.problem ?? "" };
-      const rsa = keySet.keys.filter((k) => k.kty === "RSA");
-      if (rsa.length === 0) return { skip: `${keySet.source} has no RSA key` };
+    judge: overKeySet((keys, source) => {
+      const rsa = keys.filter((k) => k.kty === "RSA");
+      if (rsa.length === 0) return { skip: `${source} has no RSA key` };
       return {
         attach: [],
         checks: [
           {
             rule: "RFC 7518 §3.3",
-            expectation: `every RSA key of ${keySet.source} at least 2048 bits`,
+            expectation: `every RSA key of ${source} at least 2048 bits`,
             evaluate: () => {
               const short = rsa
                 .map((k) => [k.kid, rsaModulusBits(k) ?? 0] as const)
@@ -109,6 +108,6 @@ export const SIGNATURE_CHECKS = {
           },
         ],
       };
-    },
+    }),
   },
 } as const satisfies ClientChecks;
