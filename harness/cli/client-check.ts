@@ -21,7 +21,7 @@ import {
   isClientProfile,
   type ClientProfile,
 } from "../client-judge/client-profile.ts";
-import { DEFAULT_PROFILE } from "../profiles.ts";
+import { DEFAULT_PROFILE, PROFILE_ENV } from "../profiles.ts";
 import { CLIENT_SESSION_ENV, type ClientSession } from "../client-judge/session.ts";
 import { exitStatus, FAIL_ON, isFailOn, junitXml } from "../gate.ts";
 import { generateHtmlReport } from "../report.ts";
@@ -325,6 +325,8 @@ async function judgeSession(session: ClientSession, reports: string, args: Args)
         stdio: "inherit",
         env: {
           ...process.env,
+          // A server run's profile (SMART_PROFILE) says nothing about a client: --profile does (undefined: unset).
+          [PROFILE_ENV]: undefined,
           [CLIENT_SESSION_ENV]: path,
           [RUN_INFO_ENV]: JSON.stringify(info),
           [CLIENT_PROFILE_ENV]: args.profile,
