@@ -171,23 +171,3 @@ export {
   TOKEN_REQUEST_CHECKS,
   TOKEN_USE_CHECKS,
 } from "./client-judge/client-checks.ts";
-export {
-  firstHeader,
-  headerValues,
-  formPairs,
-  formParam,
-  pathOf,
-  queryOf,
-  FOREIGN_ENTRY_ID,
-  UNKNOWN_TOKEN_MEMBER,
-  type ClientSession,
-  type ObservedRequest,
-} from "./client-judge/session.ts";
-export {
-  clientKeySet,
-  looksLikeDer,
-  privateMembers,
-  rsaModulusBits,
-  verifyWithKeySet,
-  type Jwk,
-} from "./client-judge/key-set.ts";
