@@ -17,9 +17,14 @@ import {
 } from "../../fixtures/fault-proxy/proxy.ts";
 import { startReferenceServer } from "../../fixtures/reference-server/server.ts";
 import { generateClientKey, publicJwks, type ClientKey } from "../keys.ts";
+import { budgetMs } from "./budget.ts";
 import { runConformanceCli, runSuite } from "./run-suite.ts";
 
 const REQUEST_TIMEOUT_MS = 800;
+/** The faults the request timeout is what reports: the others answer at once, the timeout must not win. */
+const TIMEOUT_FAULTS: ReadonlySet<ProxyFault> = new Set(["stall", "slow-drip"]);
+/** The request timeout of a run whose faults answer at once: reading 1 MB of a 5 MB body takes ~50 ms idle. */
+const PROMPT_ANSWER_TIMEOUT_MS = budgetMs(1_000);
 /** The token-request family: every one of its tests posts to the token endpoint. */
 const AFFECTED = "token-request/";
 
@@ -70,7 +75,11 @@ async function behindProxy(
   };
 }
 
-async function configFor(origin: string, name: string): Promise<string> {
+async function configFor(
+  origin: string,
+  name: string,
+  requestTimeoutMs = REQUEST_TIMEOUT_MS,
+): Promise<string> {
   const path = join(dir, `${name}.json`);
   await writeFile(
     path,
@@ -79,7 +88,7 @@ async function configFor(origin: string, name: string): Promise<string> {
       fhirBaseUrl: `${origin}/fhir`,
       tokenEndpoint: `${origin}/auth/token`,
       client: { clientId: "proxied-client", privateJwksPath: keysPath, scope: "system/Patient.rs" },
-      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+      requestTimeoutMs,
     }),
   );
   return path;
@@ -88,7 +97,10 @@ async function configFor(origin: string, name: string): Promise<string> {
 test("the token-request family passes through a proxy that forwards everything", async () => {
   const { proxy, close } = await behindProxy("stall", () => false);
   try {
-    const summary = await runSuite({ target: await configFor(proxy.origin, "clean-proxy"), grep: AFFECTED });
+    const summary = await runSuite({
+      target: await configFor(proxy.origin, "clean-proxy", PROMPT_ANSWER_TIMEOUT_MS),
+      grep: AFFECTED,
+    });
     expect(summary.tests.length).toBeGreaterThan(10);
     expect(summary.tests.filter((t) => t.status !== "passed").map((t) => `${t.title}: ${t.message}`)).toEqual(
       [],
@@ -116,7 +128,11 @@ for (const fault of Object.keys(PROXY_FAULTS) as ProxyFault[]) {
     );
     try {
       const summary = await runSuite({
-        target: await configFor(proxy.origin, fault),
+        target: await configFor(
+          proxy.origin,
+          fault,
+          TIMEOUT_FAULTS.has(fault) ? REQUEST_TIMEOUT_MS : PROMPT_ANSWER_TIMEOUT_MS,
+        ),
         grep: AFFECTED,
         workers: 2,
         env: { SMART_RUN_TIMEOUT_SECONDS: String(RUN_TIMEOUT_SECONDS) },
