@@ -952,7 +952,7 @@ const AREAS: readonly (readonly [RegExp, string])[] = [
   [/^BS-TLS-/, "Transport"],
   [/^BS-INT-/, "Introspection"],
   [/^BS-REV-/, "Revocation"],
-  [/^BS-CLI-/, "Client"],
+  [/^(BS|BD)-CLI-/, "Client"],
   [/^AL-/, "App launch"],
 ];
 

@@ -11,7 +11,7 @@
 import type { Level, RequirementId } from "./requirements.ts";
 
 /** The SMART pages (and the other HL7 specs) a requirement may rest on. */
-export type SmartSpec = "SMART" | "Bulk Data 1.0" | "FHIR R4" | "OpenID Connect Core 1.0";
+export type SmartSpec = "SMART" | "Bulk Data 1.0" | "Bulk Data 2.0" | "FHIR R4" | "OpenID Connect Core 1.0";
 export type RfcNumber =
   6749 | 6750 | 7009 | 7515 | 7517 | 7518 | 7519 | 7521 | 7523 | 7636 | 7662 | 8414 | 8725 | 8996 | 9110;
 
@@ -35,6 +35,7 @@ export interface Basis {
 
 const smart = (section: string): Basis => ({ spec: "SMART", section });
 const bd1 = (section: string): Basis => ({ spec: "Bulk Data 1.0", section });
+const bd2 = (section: string): Basis => ({ spec: "Bulk Data 2.0", section });
 const fhir = (section: string): Basis => ({ spec: "FHIR R4", section });
 const oidc = (section: string): Basis => ({ spec: "OpenID Connect Core 1.0", section });
 const rfc = (n: RfcNumber, section: string, level?: Level, when?: BasisCondition): Basis => ({
@@ -246,6 +247,16 @@ export const BASES: Readonly<Record<RequirementId, readonly Basis[]>> = {
   "BS-CLI-14": [smart(`${BSV} §Access FHIR API`)],
   "BS-CLI-15": [smart(`${BSV} §Access FHIR API`)],
   "BS-CLI-16": [rfc(6749, "§5.1")],
+  // The Bulk Data export client: the IG's export page (Bulk Data Access 2.0.0)
+  "BD-CLI-01": [bd2("export §Bulk Data Kick-off Request (Headers: Accept)")],
+  "BD-CLI-02": [bd2("export §Bulk Data Kick-off Request (Headers: Prefer)")],
+  "BD-CLI-03": [bd2("export §Bulk Data Status Request (Retry-After)")],
+  "BD-CLI-04": [bd2("export §Bulk Data Status Request (Accept)")],
+  "BD-CLI-05": [bd2("export §Privacy and Security Considerations")],
+  "BD-CLI-06": [
+    bd2("export §Bulk Data Output File Request"),
+    bd2("export §Privacy and Security Considerations"),
+  ],
   // App launch: the authorization code grant (RFC 6749 §4.1) with PKCE (RFC 7636) as SMART profiles it;
   // what only SMART states (aud, PKCE required, no plain, launch context) is SMART-only (oauth-jwt skips it).
   "AL-AUTHZ-01": [rfc(6749, "§4.1.2, §4.1.2.1"), smart(`${APPL} §Obtain authorization code`)],

@@ -16,6 +16,4 @@ export const UNTESTED_REASONS: Partial<Record<RequirementId, string>> = {
     "Needs an https JWKS URL with a bad certificate; the harness serves JWKS over http on loopback for now (see BS-TLS-01).",
   "BS-CLI-01":
     "How a client keeps its private key is invisible on the wire; the client judge sees only what it sends (its public key set is judged under BS-CLI-02).",
-  "BS-CLI-11":
-    "The client judge serves plain http on loopback, so it cannot see the client's TLS settings or certificate validation.",
 };

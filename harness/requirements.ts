@@ -34,6 +34,7 @@ const page = {
   APPL: `${IG}/app-launch.html`,
   INTRO: `${IG}/token-introspection.html`,
   BD1: "https://hl7.org/fhir/uv/bulkdata/STU1/authorization/index.html",
+  BD2EXPORT: "https://hl7.org/fhir/uv/bulkdata/STU2/export.html",
 } as const;
 const rfc = (n: number, section: string): string =>
   `https://www.rfc-editor.org/rfc/rfc${n}#section-${section}`;
@@ -381,6 +382,28 @@ const rows = {
   "BS-CLI-14": ["SHOULD", "CLIENT", "The token is not sent to foreign servers", page.BSV],
   "BS-CLI-15": ["INFO", "CLIENT", "An expired token is replaced with a new assertion", page.BSV],
   "BS-CLI-16": ["SHALL", "CLIENT", "Unknown token response members are ignored", rfc(6749, "5.1")],
+  // The Bulk Data export client (Bulk Data Access IG 2.0.0, judged by the client judge's export)
+  "BD-CLI-01": [
+    "SHOULD",
+    "CLIENT",
+    "The export kick-off carries Accept: application/fhir+json",
+    page.BD2EXPORT,
+  ],
+  "BD-CLI-02": ["SHOULD", "CLIENT", "The export kick-off carries Prefer: respond-async", page.BD2EXPORT],
+  "BD-CLI-03": ["SHOULD", "CLIENT", "Status polling waits as long as Retry-After says", page.BD2EXPORT],
+  "BD-CLI-04": ["SHOULD", "CLIENT", "Status requests carry Accept: application/json", page.BD2EXPORT],
+  "BD-CLI-05": [
+    "SHALL",
+    "CLIENT",
+    "Status requests carry the access token, protected as the kick-off is",
+    page.BD2EXPORT,
+  ],
+  "BD-CLI-06": [
+    "SHALL",
+    "CLIENT",
+    "Output file requests carry the access token when requiresAccessToken is true",
+    page.BD2EXPORT,
+  ],
   // App launch (SMART standalone launch, authorization code with PKCE, client-confidential-asymmetric)
   "AL-AUTHZ-01": [
     "SHALL",

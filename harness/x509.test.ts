@@ -2,17 +2,26 @@
  * The self-signed certificates of harness/x509.ts: for every algorithm the harness makes keys for, node's
  * X509Certificate and the openssl command line read the certificate, its signature verifies with the key's
  * public half under the algorithm the JWS alg names (RFC 4055 parameters for PSS), it holds exactly the
- * JWK's public key, and its validity follows RFC 5280's UTCTime / GeneralizedTime rule.
+ * JWK's public key, and its validity follows RFC 5280's UTCTime / GeneralizedTime rule. And the run's CA
+ * of the client judge's --tls issues server certificates a TLS client accepts with that CA and no other.
  */
 import { execFile } from "node:child_process";
 import { constants, createPublicKey, verify, X509Certificate, type KeyObject } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { connect as tlsConnect, createServer as createTlsServer } from "node:tls";
 import { promisify } from "node:util";
 import { expect, test } from "@playwright/test";
 import { generateClientKey, SIGNING_ALGS, type ClientKey, type SigningAlg } from "./keys.ts";
-import { derElements, selfSignedCertificate, type DerElement } from "./x509.ts";
+import {
+  certificateAuthority,
+  derElements,
+  selfSignedCertificate,
+  serverCertificate,
+  type DerElement,
+} from "./x509.ts";
 
 const run = promisify(execFile);
 
@@ -282,4 +291,43 @@ test("refuses a key that cannot sign the algorithm, a public key, a bad commonNa
   );
   expect(() => selfSignedCertificate({ ...es, commonName: "c", days: 0 })).toThrow("positive whole number");
   expect(() => selfSignedCertificate({ ...es, commonName: "c", days: 1.5 })).toThrow("positive whole number");
+});
+
+test("a run's CA issues a server certificate for 127.0.0.1 that TLS accepts only with that CA", async () => {
+  const ca = certificateAuthority("x509 test CA");
+  const other = certificateAuthority("x509 test other CA");
+  const credentials = serverCertificate(ca, ["127.0.0.1", "localhost"]);
+  const caCert = new X509Certificate(ca.pem);
+  const leaf = new X509Certificate(credentials.cert);
+  expect(caCert.ca).toBe(true);
+  expect(leaf.ca).toBe(false);
+  expect(leaf.checkIssued(caCert)).toBe(true);
+  expect(leaf.verify(caCert.publicKey)).toBe(true);
+  expect(leaf.subjectAltName).toBe("IP Address:127.0.0.1, DNS:localhost");
+  expect(leaf.keyUsage).toEqual(["1.3.6.1.5.5.7.3.1"]); // extKeyUsage serverAuth
+  if (openssl) {
+    // RFC 5280 as OpenSSL's strict mode checks a chain.
+    const [caPath, leafPath] = [join(dir, "tls-ca.pem"), join(dir, "tls-leaf.pem")];
+    await writeFile(caPath, ca.pem);
+    await writeFile(leafPath, credentials.cert);
+    const strict = await run("openssl", ["verify", "-x509_strict", "-CAfile", caPath, leafPath]);
+    expect(strict.stdout.trim()).toBe(`${leafPath}: OK`);
+  }
+  const server = createTlsServer(credentials, (socket) => socket.end());
+  server.on("tlsClientError", () => undefined);
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", () => done()));
+  const port = (server.address() as AddressInfo).port;
+  const handshake = (trusted: string, host: string) =>
+    new Promise<string>((done) => {
+      const socket = tlsConnect({ host, port, ca: trusted, servername: host === "localhost" ? host : "" });
+      socket.once("secureConnect", () => (done("ok"), socket.destroy()));
+      socket.once("error", (err: NodeJS.ErrnoException) => done(err.code ?? err.message));
+    });
+  try {
+    expect(await handshake(ca.pem, "127.0.0.1")).toBe("ok");
+    expect(await handshake(ca.pem, "localhost")).toBe("ok");
+    expect(await handshake(other.pem, "127.0.0.1")).toBe("UNABLE_TO_VERIFY_LEAF_SIGNATURE");
+  } finally {
+    await new Promise<void>((done) => server.close(() => done()));
+  }
 });

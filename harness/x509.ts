@@ -1,12 +1,22 @@
 /**
  * Self-signed X.509 v3 certificates (RFC 5280) for the suite's client keys, for servers that register a
- * client by uploaded certificate rather than by JWK Set. A DER writer for the one certificate shape made
- * here (no CA, no chain), signed by the key itself with node:crypto under the signature algorithm that
+ * client by uploaded certificate rather than by JWK Set. A DER writer for that one certificate shape
+ * (self-signed, no chain), signed by the key itself with node:crypto under the signature algorithm that
  * matches the key's JWS alg: RS* PKCS #1 v1.5 (RFC 4055 §5), PS* RSASSA-PSS with its hash, MGF1 and salt
  * length stated (RFC 4055 §3.1, salt = hash length as RFC 7518 §3.5 signs), ES* ECDSA (RFC 5758 §3.2),
- * EdDSA Ed25519 (RFC 8410 §3).
+ * EdDSA Ed25519 (RFC 8410 §3). And, for loopback TLS (the client judge's --tls), a throwaway CA and the
+ * server certificates it issues, ECDSA P-256, without openssl.
  */
-import { constants, createHash, createPublicKey, randomBytes, sign, type KeyObject } from "node:crypto";
+import {
+  constants,
+  createHash,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  type KeyObject,
+} from "node:crypto";
+import { isIPv4 } from "node:net";
 import type { SigningAlg } from "./keys.ts";
 
 // --- DER (X.690 §10) -------------------------------------------------------------------------------------
@@ -323,5 +333,148 @@ export function selfSignedCertificate(options: SelfSignedCertificateOptions): Se
     notBefore,
     notAfter,
     serialNumber: serial.toString("hex").toUpperCase(),
+  };
+}
+
+// --- A throwaway CA and its server certificates (loopback TLS) ---------------------------------------------
+
+const TLS_OID = {
+  subjectAltName: "2.5.29.17",
+  extKeyUsage: "2.5.29.37",
+  authorityKeyIdentifier: "2.5.29.35",
+  serverAuth: "1.3.6.1.5.5.7.3.1",
+} as const;
+
+/** A certificate authority made for one run: its certificate and the key that signs what it issues. */
+export interface CertificateAuthority {
+  readonly commonName: string;
+  /** The CA certificate as PEM: what a client is given to trust. */
+  readonly pem: string;
+  readonly der: Buffer;
+  /** Never written anywhere: the CA signs in memory and is dropped with the run. */
+  readonly privateKey: KeyObject;
+  readonly keyId: Buffer;
+}
+
+/** A server's TLS credentials as node:tls takes them (key and cert, PEM). */
+export interface ServerCredentials {
+  readonly key: string;
+  readonly cert: string;
+}
+
+/** SubjectAltName GeneralNames for hosts: an IPv4 address as iPAddress [7], anything else as dNSName [2]. */
+function subjectAltNames(hosts: readonly string[]): Buffer {
+  return sequence(
+    ...hosts.map((host) =>
+      isIPv4(host)
+        ? tlv(0x87, Buffer.from(host.split(".").map(Number)))
+        : tlv(0x82, Buffer.from(host, "ascii")),
+    ),
+  );
+}
+
+/** An ECDSA P-256 (ES256) certificate: issuer's key signs the subject's public key with these extensions. */
+function ecCertificate(options: {
+  readonly subject: string;
+  readonly publicKey: KeyObject;
+  readonly issuer: string;
+  readonly issuerKey: KeyObject;
+  readonly extensions: readonly Buffer[];
+  readonly days: number;
+}): Buffer {
+  // An hour back: a client whose clock lags a little still accepts it.
+  const notBefore = new Date(Math.floor(Date.now() / 1000) * 1000 - 3_600_000);
+  const notAfter = new Date(notBefore.getTime() + options.days * 86_400_000);
+  const serial = randomBytes(16);
+  serial[0] = ((serial[0] ?? 0) & 0x7f) | 0x40;
+  const signature = certificateSignature("ES256");
+  const signatureAlgorithm = algorithmIdentifier(signature);
+  const name = (cn: string) => sequence(set(sequence(objectIdentifier(OID.commonName), utf8String(cn))));
+  const tbsCertificate = sequence(
+    explicit(0, integer(2)),
+    integer(serial),
+    signatureAlgorithm,
+    name(options.issuer),
+    sequence(time(notBefore), time(notAfter)),
+    name(options.subject),
+    options.publicKey.export({ type: "spki", format: "der" }),
+    explicit(3, sequence(...options.extensions)),
+  );
+  return sequence(
+    tbsCertificate,
+    signatureAlgorithm,
+    bitString(signWith(signature, options.issuerKey, tbsCertificate)),
+  );
+}
+
+const extensionOf = (oid: string, critical: boolean, value: Buffer): Buffer =>
+  sequence(objectIdentifier(oid), ...(critical ? [TRUE] : []), octetString(value));
+
+/** RFC 5280 §4.2.1.2 method 1: the SHA-1 of the subjectPublicKey bits. */
+function keyIdentifier(publicKey: KeyObject): Buffer {
+  const spki = publicKey.export({ type: "spki", format: "der" });
+  const bits = derElements(derElements(spki)[0]?.content ?? Buffer.alloc(0))[1]?.content.subarray(1);
+  return createHash("sha1")
+    .update(bits ?? Buffer.alloc(0))
+    .digest();
+}
+
+/**
+ * A self-signed CA for one run (ECDSA P-256): basicConstraints cA TRUE and keyUsage keyCertSign, cRLSign
+ * (both critical), valid from an hour ago for `days` days.
+ * @example
+ * const ca = certificateAuthority("my test CA");
+ * const { key, cert } = serverCertificate(ca, ["127.0.0.1", "localhost"]);
+ * https.createServer({ key, cert }, handler); // a client trusts it with { ca: ca.pem }
+ */
+export function certificateAuthority(commonName: string, days = 1): CertificateAuthority {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const keyId = keyIdentifier(publicKey);
+  const der = ecCertificate({
+    subject: commonName,
+    publicKey,
+    issuer: commonName,
+    issuerKey: privateKey,
+    days,
+    extensions: [
+      extensionOf(OID.basicConstraints, true, sequence(TRUE)),
+      // keyCertSign (bit 5) and cRLSign (bit 6): 0x06 with its one unused bit.
+      extensionOf(OID.keyUsage, true, bitString(Buffer.from([0x06]), 1)),
+      extensionOf(OID.subjectKeyIdentifier, false, octetString(keyId)),
+    ],
+  });
+  return { commonName, der, pem: pem("CERTIFICATE", der), privateKey, keyId };
+}
+
+/**
+ * A server certificate the CA issues for `hosts` (IPv4 addresses and DNS names, RFC 5280 §4.2.1.6), with a
+ * fresh ECDSA P-256 key: keyUsage digitalSignature, extKeyUsage serverAuth, not a CA.
+ * @example const { key, cert } = serverCertificate(certificateAuthority("test CA"), ["127.0.0.1"]);
+ */
+export function serverCertificate(
+  ca: CertificateAuthority,
+  hosts: readonly [string, ...string[]],
+  days = 1,
+): ServerCredentials {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const der = ecCertificate({
+    subject: hosts[0],
+    publicKey,
+    issuer: ca.commonName,
+    issuerKey: ca.privateKey,
+    days,
+    extensions: [
+      extensionOf(OID.basicConstraints, true, sequence()),
+      extensionOf(OID.keyUsage, true, bitString(Buffer.from([0x80]), 7)),
+      extensionOf(TLS_OID.extKeyUsage, false, sequence(objectIdentifier(TLS_OID.serverAuth))),
+      extensionOf(TLS_OID.subjectAltName, false, subjectAltNames(hosts)),
+      // keyIdentifier [0] IMPLICIT OCTET STRING: the CA's own key id.
+      extensionOf(TLS_OID.authorityKeyIdentifier, false, sequence(tlv(0x80, ca.keyId))),
+      extensionOf(OID.subjectKeyIdentifier, false, octetString(keyIdentifier(publicKey))),
+    ],
+  });
+  return {
+    key: privateKey.export({ type: "pkcs8", format: "pem" }) as string,
+    cert: pem("CERTIFICATE", der),
   };
 }

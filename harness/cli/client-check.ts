@@ -14,6 +14,7 @@ import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { JsonWebKeySet } from "../../fixtures/reference-server/options.ts";
 import { startJudge, type Judge } from "../client-judge/judge.ts";
+import { BULK_GROUP_ID, exportDurationMs } from "../client-judge/bulk-export.ts";
 import {
   CLIENT_PROFILE_ENV,
   CLIENT_PROFILES,
@@ -35,7 +36,8 @@ Judges a SMART Backend Services client. The judge (a strict reference authorizat
 endpoint) listens on 127.0.0.1 with the client registered as given. With a command after --, it runs the
 command with SMART_FHIR_BASE_URL (discovery is at its .well-known/smart-configuration) and SMART_CLIENT_ID
 in its environment, waits for it to exit (or the timeout), then judges; without one, it prints the FHIR
-base URL and listens until interrupted (Ctrl-C) or the timeout.
+base URL and listens until interrupted (Ctrl-C) or the timeout. The FHIR base also serves a Bulk Data
+export (kick-off at $export, Patient/$export and Group/g1/$export; it outlasts a token of 10 s or less).
 
 Options:
   --client-id <id>     the client_id to register (required)
@@ -45,8 +47,16 @@ Options:
   --token-ttl <s>      lifetime of the access tokens the judge issues (default 300; a short one, e.g. 2,
                        lets the judge see how the client renews an expired token)
   --port <n>           the judge's port (default: any free port)
+  --tls                serve https with a certificate from a CA made for the run, handed to the command
+                       as SMART_CA_FILE and NODE_EXTRA_CA_CERTS (a PEM file, removed at the end); search
+                       results point at a second origin whose certificate comes from a CA the client is
+                       not given: a client that validates certificates sends it nothing (BS-CLI-11)
   --profile <name>     smart-v2 (default): assertions must be signed RS384 or ES384; oauth-jwt: the judge
                        also accepts, and judges, RS256/512, PS256/384/512, ES256/512 and EdDSA
+  --lenient            issue a token whenever the assertion's signature verifies with a registered key,
+                       whatever else is wrong with it or the token request (default: strict, as a SMART
+                       server: a refused client usually stops, so the checks of what it does with a token
+                       see nothing); every finding is still reported, all of them in one run
   --timeout <s>        stop the client (or stop listening) after this many seconds
                        (default 120 with a command; none without)
   --fail-on <level>    shall (default): exit 1 when a SHALL check failed; should: also SHOULD; never
@@ -64,9 +74,13 @@ interface Args {
   readonly scope: string;
   readonly tokenTtl: number;
   readonly port?: number;
+  /** --tls: the judge serves https (JudgeOptions.tls). */
+  readonly tls: boolean;
   readonly timeoutSeconds?: number;
   readonly failOn: (typeof FAIL_ON)[number];
   readonly profile: ClientProfile;
+  /** --lenient: a token whenever the assertion's signature verifies (JudgeOptions.lenient). */
+  readonly lenient: boolean;
   readonly command: readonly string[];
 }
 
@@ -107,9 +121,11 @@ export function parseClientCheckArgs(argv: readonly string[]): Args | "help" {
         scope: { type: "string", default: "system/*.rs" },
         "token-ttl": { type: "string" },
         port: { type: "string" },
+        tls: { type: "boolean", default: false },
         timeout: { type: "string" },
         "fail-on": { type: "string", default: "shall" },
         profile: { type: "string", default: DEFAULT_PROFILE },
+        lenient: { type: "boolean", default: false },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -146,9 +162,11 @@ export function parseClientCheckArgs(argv: readonly string[]): Args | "help" {
     scope,
     tokenTtl: positiveInteger("--token-ttl", values["token-ttl"]) ?? 300,
     ...(port !== undefined ? { port } : {}),
+    tls: values.tls,
     ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
     failOn,
     profile,
+    lenient: values.lenient,
     command,
   };
 }
@@ -186,6 +204,8 @@ async function runClient(args: Args, judge: Judge): Promise<NonNullable<ClientSe
         SMART_FHIR_BASE_URL: judge.fhirBaseUrl,
         SMART_CLIENT_ID: args.clientId,
         SMART_TOKEN_URL: judge.tokenUrl,
+        // --tls: the judge's CA, for clients that take a CA file and for Node's own trust store.
+        ...(judge.tls ? { SMART_CA_FILE: judge.tls.caFile, NODE_EXTRA_CA_CERTS: judge.tls.caFile } : {}),
       },
     });
   } catch (err) {
@@ -232,6 +252,26 @@ function clientExit(command: NonNullable<ClientSession["command"]>): string {
   return command.signal ? `was ended by ${command.signal}` : `exited with ${command.exitCode ?? "?"}`;
 }
 
+const LENIENT =
+  "lenient (--lenient): a token whenever the assertion's signature verifies with a registered key, whatever else is wrong";
+
+/** How the judge decided on token requests, for the console and the report. */
+function judgeMode(session: ClientSession): string {
+  return session.judge.lenient
+    ? LENIENT
+    : "strict: a conformant SMART server, which refuses a flawed assertion or token request";
+}
+
+/** What the judge served, for the report: https with whose certificates, or plain http. */
+function transport(session: ClientSession): string {
+  const { tls } = session;
+  if (!tls) return "plain http (--tls judges certificate validation, BS-CLI-11)";
+  return (
+    `https: the judge's certificate from "${tls.trustedCa}" (given to the client), the foreign origin's from ` +
+    `"${tls.untrustedCa}" (not given); ${tls.abortedHandshakes.length} TLS connection(s) the client gave up on`
+  );
+}
+
 /** The command as a shell line (arguments quoted where a shell would split or expand them). */
 function shellLine(argv: readonly string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(" ");
@@ -262,7 +302,15 @@ function environmentEntries(
     ["Scopes", registration.scope],
     ["Judge FHIR base URL", judge.fhirBaseUrl],
     ["Judge token URL", judge.tokenUrl],
+    ...(judge.storageOrigin
+      ? ([["Judge file storage origin", `${judge.storageOrigin} (exports after the first)`]] as [
+          string,
+          string,
+        ][])
+      : []),
+    ["TLS", transport(session)],
     ["Token lifetime", `${judge.tokenLifetimeSeconds} s`],
+    ["Judge mode", judgeMode(session)],
     ...(profile === DEFAULT_PROFILE
       ? []
       : ([["Profile", `${profile}: assertions signed ${judge.algorithms.join(", ")}`]] as [
@@ -313,7 +361,7 @@ async function judgeSession(session: ClientSession, reports: string, args: Args)
     const path = join(dir, "session.json");
     writeFileSync(path, JSON.stringify(session), { mode: 0o600 });
     const info: RunInfo = {
-      name: `client ${args.clientId} (judged by the reference server)`,
+      name: `client ${args.clientId} (judged by the ${args.lenient ? "lenient " : ""}reference server)`,
       fhirBaseUrl: session.judge.fhirBaseUrl,
       embedded: true,
       faults: [],
@@ -365,7 +413,9 @@ async function main(argv: readonly string[]): Promise<number> {
       ...(args.jwksUrl ? { jwksUrl: args.jwksUrl } : {}),
       tokenLifetimeSeconds: args.tokenTtl,
       algorithms: clientSigningAlgs(args.profile),
+      ...(args.lenient ? { lenient: true } : {}),
       ...(args.port !== undefined ? { port: args.port } : {}),
+      ...(args.tls ? { tls: true } : {}),
     });
   } catch (err) {
     console.error(`The judge could not start: ${(err as Error).message}. Nothing was judged.`);
@@ -374,11 +424,23 @@ async function main(argv: readonly string[]): Promise<number> {
   console.error(`Judge: FHIR base ${judge.fhirBaseUrl}`);
   console.error(`       discovery ${judge.fhirBaseUrl}/.well-known/smart-configuration`);
   console.error(`       token URL ${judge.tokenUrl}  (tokens live ${args.tokenTtl} s)`);
+  console.error(
+    `       Bulk Data ${judge.fhirBaseUrl}/$export, Patient/$export, Group/${BULK_GROUP_ID}/$export (export ${(exportDurationMs(args.tokenTtl) / 1000).toFixed(1)} s)`,
+  );
   console.error(`       client ${args.clientId}, scopes "${args.scope}"`);
+  if (judge.tls) {
+    console.error(
+      `       https: the client is given the judge's CA in SMART_CA_FILE and NODE_EXTRA_CA_CERTS`,
+    );
+    console.error(
+      `       (${judge.tls.caFile}); ${judge.foreignOrigin}'s certificate is from a CA it is not given`,
+    );
+  }
   if (args.profile !== DEFAULT_PROFILE)
     console.error(
       `       profile ${args.profile}: assertions signed ${clientSigningAlgs(args.profile).join(", ")}`,
     );
+  if (args.lenient) console.error(`       mode ${LENIENT}`);
   let command: ClientSession["command"];
   if (args.command.length) {
     console.error(`Running the client: ${args.command.join(" ")}`);
@@ -390,11 +452,16 @@ async function main(argv: readonly string[]): Promise<number> {
   } else {
     console.log(`SMART_FHIR_BASE_URL=${judge.fhirBaseUrl}`);
     console.log(`SMART_CLIENT_ID=${args.clientId}`);
+    if (judge.tls) {
+      console.log(`SMART_CA_FILE=${judge.tls.caFile}`);
+      console.log(`NODE_EXTRA_CA_CERTS=${judge.tls.caFile}`);
+    }
     console.error(
       `Listening${args.timeoutSeconds ? ` for ${args.timeoutSeconds} s` : ""}: run your client now; Ctrl-C to judge.`,
     );
     await listenUntilStopped(args.timeoutSeconds);
   }
+  await judge.settled();
   const session = judge.session(command);
   await judge.close();
   const reports = reportsDir();
@@ -433,11 +500,24 @@ async function main(argv: readonly string[]): Promise<number> {
   if (tokenRequests.length === 0) {
     console.log("The client made no token request at all: there is no assertion to judge.");
   }
+  console.log(`Judge: ${judgeMode(session)}`);
+  const issued = tokenRequests.some((r) => r.response.status === 200);
+  if (!args.lenient && tokenRequests.length > 0 && !issued) {
+    console.log(
+      "The judge refused every token request, so nothing the client does with a token was seen: run with --lenient to judge the rest of its session too.",
+    );
+  }
   console.log(
     `Result: ${passed} passed, ${failed} failed${byLevel ? ` (${byLevel})` : ""}, ${skipped} skipped, ${broken} broken`,
   );
   for (const t of summary.tests.filter((t) => t.status === "failed")) {
     console.log(`  FAILED [${t.level}] ${t.title} (${t.requirements.join(", ")})`);
+  }
+  const refusedJudge = session.tls?.abortedHandshakes.filter((h) => h.origin === "judge").length ?? 0;
+  if (refusedJudge > 0 && session.requests.every((r) => r.origin !== "judge")) {
+    console.log(
+      `The client gave up on ${refusedJudge} TLS connection(s) to the judge itself: does it trust the CA in SMART_CA_FILE (or NODE_EXTRA_CA_CERTS)?`,
+    );
   }
   console.log(`Report: ${relative(process.cwd(), index)}`);
   console.log(`Summary: ${relative(process.cwd(), summaryPath)}`);

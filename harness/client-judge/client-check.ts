@@ -10,6 +10,12 @@ import type { Level, RequirementId } from "../requirements.ts";
 import type { JudgedSession } from "./judged-session.ts";
 import type { ObservedRequest } from "./session.ts";
 
+/** Evidence that is not a request (e.g. the TLS handshakes a client aborted), attached as text. */
+export interface ClientEvidence {
+  readonly name: string;
+  readonly text: string;
+}
+
 /** What a client check judges in a session, or why it judges nothing there. */
 export type ClientJudgement =
   | {
@@ -17,10 +23,12 @@ export type ClientJudgement =
       readonly skip: string;
       /** Requests to show beside the skip (e.g. the one token request there was nothing to compare with). */
       readonly attach?: readonly ObservedRequest[];
+      readonly evidence?: ClientEvidence;
     }
   | {
       /** The requests the check judged, attached to its report entry (none: attach nothing). */
       readonly attach: readonly ObservedRequest[];
+      readonly evidence?: ClientEvidence;
       /** The rule-level checks, each a report step; the check fails when any of them does. */
       readonly checks: readonly Check[];
     };

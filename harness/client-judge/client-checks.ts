@@ -6,6 +6,7 @@
 import { judgeClientCheck, type ClientCheck, type ClientVerdict } from "./client-check.ts";
 import { ASSERTION_CLAIM_CHECKS } from "./checks/assertion-claims.ts";
 import { ASSERTION_HEADER_CHECKS } from "./checks/assertion-header.ts";
+import { BULK_DATA_CHECKS } from "./checks/bulk-data.ts";
 import { DISCOVERY_CHECKS } from "./checks/discovery.ts";
 import { FOREIGN_SERVER_CHECKS } from "./checks/foreign-servers.ts";
 import { KEY_SET_CHECKS } from "./checks/key-set.ts";
@@ -13,12 +14,14 @@ import { SIGNATURE_CHECKS } from "./checks/signature.ts";
 import { TOKEN_LIFETIME_CHECKS } from "./checks/token-lifetime.ts";
 import { TOKEN_REQUEST_CHECKS } from "./checks/token-request.ts";
 import { TOKEN_USE_CHECKS } from "./checks/token-use.ts";
+import { TRANSPORT_CHECKS } from "./checks/transport.ts";
 import { JudgedSession } from "./judged-session.ts";
 import type { ClientSession } from "./session.ts";
 
 export {
   ASSERTION_CLAIM_CHECKS,
   ASSERTION_HEADER_CHECKS,
+  BULK_DATA_CHECKS,
   DISCOVERY_CHECKS,
   FOREIGN_SERVER_CHECKS,
   KEY_SET_CHECKS,
@@ -26,6 +29,7 @@ export {
   TOKEN_LIFETIME_CHECKS,
   TOKEN_REQUEST_CHECKS,
   TOKEN_USE_CHECKS,
+  TRANSPORT_CHECKS,
 };
 
 /** The families, as their spec files' describe blocks name them. */
@@ -39,6 +43,8 @@ export const CLIENT_CHECK_FAMILIES = {
   "token use": TOKEN_USE_CHECKS,
   "foreign servers": FOREIGN_SERVER_CHECKS,
   "token lifetime": TOKEN_LIFETIME_CHECKS,
+  "bulk data": BULK_DATA_CHECKS,
+  transport: TRANSPORT_CHECKS,
 } as const;
 
 /** Every client check by its short name (names are unique across families). */
@@ -52,6 +58,8 @@ export const CLIENT_CHECKS = {
   ...TOKEN_USE_CHECKS,
   ...FOREIGN_SERVER_CHECKS,
   ...TOKEN_LIFETIME_CHECKS,
+  ...BULK_DATA_CHECKS,
+  ...TRANSPORT_CHECKS,
 } as const satisfies Readonly<Record<string, ClientCheck>>;
 
 export type ClientCheckName = keyof typeof CLIENT_CHECKS;

@@ -61,7 +61,7 @@ const ROOT_DISCOVERY_CLIENT = [
 ];
 
 test("the client report: skips as skipped checks, the environment panel, the discovery requests made", async () => {
-  // ~10 s idle: the judge, the client, 29 checks in Playwright, the HTML report.
+  // ~10 s idle: the judge, the client, 37 checks in Playwright, the HTML report.
   const limit = budgetMs(15_000);
   test.setTimeout(limit + 30_000);
   const { status, output, reports } = await clientCheck("root-discovery", ROOT_DISCOVERY_CLIENT, limit);

@@ -27,7 +27,11 @@ function asExchange(session: ClientSession, r: ObservedRequest): Exchange {
       Object.entries(headers).map(([k, v]) => [k, typeof v === "string" ? v : v.join(", ")]),
     );
   const origin =
-    r.origin === "foreign" ? session.judge.foreignOrigin : new URL(session.judge.fhirBaseUrl).origin;
+    r.origin === "foreign"
+      ? session.judge.foreignOrigin
+      : r.origin === "storage"
+        ? (session.judge.storageOrigin ?? "")
+        : new URL(session.judge.fhirBaseUrl).origin;
   return {
     label: `request ${r.seq}: ${r.method} ${pathOf(r)}`,
     request: {
@@ -102,6 +106,10 @@ export function clientCheck(
     async ({ judged }) => {
       const judgement = await check.judge(judged);
       await attachRequests(base.info(), judged.session, judgement.attach ?? []);
+      if (judgement.evidence && process.env[VERDICTS_ENV] !== "record") {
+        const { name, text } = judgement.evidence;
+        await base.info().attach(name, { body: text, contentType: "text/plain" });
+      }
       // In the test body: a skip in a hook is shown by Allure as a "Global Error", not a skipped check.
       if ("skip" in judgement) base.skip(true, judgement.skip);
       else await verify(judgement.checks);

@@ -5,6 +5,8 @@
  * algorithm of the oauth-jwt profile passes a judge of that profile, while a SMART judge holds it to RS384
  * or ES384. Every session is recorded once, side by side (each against its own judge), and the checks run
  * over it as plain functions (client-checks.ts): the proof takes the few seconds the sessions take.
+ * Each sample-client mutant plays again against a --lenient judge: it fails the same checks, and
+ * LENIENT_ADDS says exactly what that judge sees besides (lenient.test.ts: three defects in one run).
  *
  * A second test shows the Playwright client checks are those functions: suites/client/ lists one test per
  * check, and a Playwright run over a few recorded sessions reaches the same verdicts, skip reasons and
@@ -16,7 +18,9 @@ import type { AddressInfo } from "node:net";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { rootCertificates } from "node:tls";
 import { expect, test } from "@playwright/test";
+import { Agent } from "undici";
 import {
   generateClientKey,
   publicJwks,
@@ -37,6 +41,7 @@ import {
 } from "./client-checks.ts";
 import { clientSigningAlgs, type ClientProfile } from "./client-profile.ts";
 import { startJudge } from "./judge.ts";
+import { JudgedSession } from "./judged-session.ts";
 import { MUTANTS, runSampleClient, type Mutant } from "./sample-client.ts";
 import type { ClientSession } from "./session.ts";
 
@@ -72,7 +77,22 @@ const MUTANT_FAILS: Record<Mutant, readonly ClientCheckName[]> = {
   "token-to-foreign": ["foreign"],
   "keeps-expired-token": ["renewal"],
   "strict-token-response": ["unknownMembers"],
+  // transport: judged by a --tls judge (TLS_MUTANTS); it reads the search result on the untrusted origin.
+  "accepts-any-certificate": ["untrustedOrigin"],
+  // bulk data export: each deviates in one request of its two exports.
+  "kickoff-without-accept": ["kickOffAccept"],
+  "kickoff-without-prefer": ["kickOffPrefer"],
+  "ignores-retry-after": ["retryAfter"],
+  "status-fhir-accept": ["statusAccept"],
+  // Refused (401) at its first poll, like a real client it gives up: no manifest, no file.
+  "status-without-token": ["statusToken"],
+  // Refused (401) at the first file of the export that requires the token.
+  "files-without-token": ["fileToken"],
+  "token-to-storage": ["storageToken"],
 };
+
+/** Mutants whose deviation only a judge serving https (--tls) can see. */
+const TLS_MUTANTS: ReadonlySet<Mutant> = new Set<Mutant>(["accepts-any-certificate"]);
 
 type JwksRoute = "url" | "url-no-cache-control" | "url-missing";
 
@@ -85,8 +105,12 @@ interface Case {
   readonly alg?: SigningAlg;
   /** How the client registers (default: the public keys, inline). */
   readonly registration?: "private-members" | "duplicate-kid" | "key-without-kid" | "rsa-1024" | JwksRoute;
+  /** The judge serves https (--tls); the client is given its CA. */
+  readonly tls?: boolean;
   /** No client at all: the command "ran" and exited 1 without a request. */
   readonly silent?: boolean;
+  /** The judge runs --lenient: a token whenever the assertion's signature verifies (see LENIENT_ADDS). */
+  readonly lenient?: boolean;
   /** Rewrites the recorded session (for what a loopback run cannot show: a plain-http remote JWKS URL). */
   readonly rewrite?: (session: ClientSession) => ClientSession;
   readonly fails: readonly ClientCheckName[];
@@ -99,8 +123,13 @@ const CASES: readonly Case[] = [
   ...(Object.keys(MUTANT_FAILS) as Mutant[]).map((mutant) => ({
     name: mutant,
     mutant,
+    ...(TLS_MUTANTS.has(mutant) ? { tls: true } : {}),
     fails: MUTANT_FAILS[mutant],
   })),
+  // A --tls judge: the client trusts the judge's CA, refuses the foreign origin's certificate, and the
+  // judge still fetches a client's JWKS URL.
+  { name: "tls", tls: true, fails: [] },
+  { name: "tls-jwks-url", tls: true, registration: "url", fails: [] },
   { name: "silent", silent: true, fails: ["tokenRequest"] },
   { name: "registers-private-members", registration: "private-members", fails: ["privateMembers"] },
   { name: "duplicate-kid", registration: "duplicate-kid", fails: ["kids"] },
@@ -131,6 +160,74 @@ const CASES: readonly Case[] = [
   // The SMART profile still requires RS384 or ES384: the judge refuses the rest, and the check says why.
   ...NON_SMART_ALGS.map((alg): Case => ({ name: `smart-${alg}`, alg, fails: ["alg"] })),
 ];
+
+/**
+ * What a --lenient judge sees that a strict one does not, per mutant: checks the strict judge skipped (it
+ * refused a token request, so the client stopped) that pass under the lenient one (it issued the token).
+ * Under both judges each mutant fails exactly its MUTANT_FAILS; a mutant not listed is judged alike by
+ * both (the strict judge refuses nothing it sends, or it stops by itself: root-discovery). A check of what
+ * a client does once it holds a token belongs in AFTER_THE_FIRST_TOKEN.
+ */
+const AFTER_THE_FIRST_TOKEN: readonly ClientCheckName[] = [
+  "oneTime",
+  "bearer",
+  "foreign",
+  "unknownMembers",
+  "renewal",
+  // the Bulk Data export it runs with its token
+  "kickOffAccept",
+  "kickOffPrefer",
+  "retryAfter",
+  "statusAccept",
+  "statusToken",
+  "fileToken",
+  "storageToken",
+];
+const REFUSED_AT_THE_FIRST_TOKEN_REQUEST: readonly Mutant[] = [
+  "alg-rs256",
+  "no-kid",
+  "unknown-kid",
+  "no-typ",
+  "foreign-jku",
+  "der-ecdsa",
+  "wrong-aud",
+  "iss-not-client",
+  "no-sub",
+  "exp-ten-minutes",
+  "no-jti",
+  "json-body",
+  "repeated-scope",
+  "basic-auth",
+  "no-assertion-type",
+  "wrong-grant-type",
+  "non-system-scope",
+];
+/**
+ * What a client does once it renewed its token: the sample client renews right before its exports (they
+ * outlast a 2 s token), so a refused renewal stops it before any export, whatever the machine's load.
+ */
+const RENEWED: readonly ClientCheckName[] = [
+  "renewal",
+  "kickOffAccept",
+  "kickOffPrefer",
+  "retryAfter",
+  "statusAccept",
+  "statusToken",
+  "fileToken",
+  "storageToken",
+];
+const LENIENT_ADDS: Partial<Record<Mutant, readonly ClientCheckName[]>> = {
+  ...Object.fromEntries(REFUSED_AT_THE_FIRST_TOKEN_REQUEST.map((m) => [m, AFTER_THE_FIRST_TOKEN])),
+  // Refused when it renews (a jti, or the whole assertion, used before): its exports, and what follows.
+  "reused-jti": RENEWED,
+  "reused-assertion": RENEWED,
+};
+
+/** Each mutant of the sample client again, under a --lenient judge: it must fail the same checks. */
+const LENIENT_CASES: readonly Case[] = CASES.filter((c) => c.mutant !== undefined && c.name === c.mutant).map(
+  (c) => ({ ...c, name: `lenient ${c.name}`, lenient: true }),
+);
+const JUDGED: readonly Case[] = [...CASES, ...LENIENT_CASES];
 
 const CLIENT_ID = "sample-client";
 const SCOPE = "system/Patient.rs system/Observation.rs";
@@ -207,9 +304,15 @@ async function record(c: Case, m: Material): Promise<ClientSession> {
     clientId: CLIENT_ID,
     scope: SCOPE,
     tokenLifetimeSeconds: 2,
+    ...(c.lenient ? { lenient: true } : {}),
     algorithms: clientSigningAlgs(c.profile),
     ...(inline ? { jwks: inline } : { jwksUrl: `${m.hostOrigin}/${registration as string}` }),
+    ...(c.tls ? { tls: true } : {}),
   });
+  // What fixtures/clients/sample-client.ts does with SMART_CA_FILE: the system roots and the judge's CA.
+  const dispatcher = judge.tls
+    ? new Agent({ connect: { ca: [...rootCertificates, judge.tls.caPem] } })
+    : undefined;
   let error: Error | undefined;
   try {
     if (c.silent) error = new Error("the client gave up before any request");
@@ -220,10 +323,13 @@ async function record(c: Case, m: Material): Promise<ClientSession> {
         keys,
         scope: "system/Patient.rs",
         ...(c.mutant ? { mutant: c.mutant } : {}),
+        ...(dispatcher ? { dispatcher } : {}),
       });
   } catch (err) {
     error = err as Error;
   }
+  await dispatcher?.close();
+  await judge.settled();
   const session = judge.session({
     argv: ["sample-client", c.mutant ?? c.name],
     exitCode: error ? 1 : 0,
@@ -250,32 +356,73 @@ const failedOf = (verdicts: Record<ClientCheckName, ClientVerdict>) =>
   (Object.keys(verdicts) as ClientCheckName[]).filter((n) => verdicts[n].status === "failed").sort();
 
 test("every client check passes for a conformant client and fails for exactly its mutants", async () => {
-  // ~4 s idle: the sessions run side by side and wait out one 2 s token; judging them takes milliseconds.
+  // ~4 s idle: the sessions run side by side, each through two exports that outlast a 2 s token (about
+  // 3.5 s); judging them takes milliseconds.
   test.setTimeout(budgetMs(15_000));
-  const sessions = await recordAll(CASES);
+  const sessions = await recordAll(JUDGED);
   const verdicts = new Map(
     await Promise.all(
-      CASES.map(
+      JUDGED.map(
         async (c) => [c.name, await judgeClientSession(sessions.get(c.name) as ClientSession)] as const,
       ),
     ),
   );
   const failed = Object.fromEntries(
-    CASES.map((c) => [c.name, failedOf(verdicts.get(c.name) as Record<ClientCheckName, ClientVerdict>)]),
+    JUDGED.map((c) => [c.name, failedOf(verdicts.get(c.name) as Record<ClientCheckName, ClientVerdict>)]),
   );
-  const expected = Object.fromEntries(CASES.map((c) => [c.name, [...c.fails].sort()]));
+  const expected = Object.fromEntries(JUDGED.map((c) => [c.name, [...c.fails].sort()]));
   // On a mismatch the diff names the case and the checks; the findings say why.
-  const why = CASES.flatMap((c) =>
+  const why = JUDGED.flatMap((c) =>
     Object.entries(verdicts.get(c.name) ?? {}).flatMap(([name, v]) =>
       v.status === "failed" ? [`${c.name} / ${name}: ${v.findings.join(" | ")}`] : [],
     ),
   ).join("\n");
   expect(failed, why).toEqual(expected);
+  // --lenient: each mutant fails the same checks (above); what the lenient judge, issuing the tokens the
+  // strict one refused, sees besides is exactly LENIENT_ADDS. Where the strict judge refused nothing, both
+  // judge alike: nothing to add (a check skipped in one run and passed in the other would be timing).
+  const statusOf = (name: string, check: ClientCheckName) => verdicts.get(name)?.[check].status;
+  const checkNames = Object.keys(CLIENT_CHECKS) as ClientCheckName[];
+  const refusedIn = (name: string) =>
+    new JudgedSession(sessions.get(name) as ClientSession).tokenRequests.filter(
+      (t) => t.request.response.status !== 200,
+    ).length;
+  const adds = (c: Case) => {
+    const strict = c.name.replace(/^lenient /, "");
+    if (refusedIn(strict) === 0) return "the strict judge refused nothing";
+    return checkNames
+      .filter((n) => statusOf(c.name, n) !== statusOf(strict, n))
+      .map((n) => `${n}: ${statusOf(strict, n)} -> ${statusOf(c.name, n)}`);
+  };
+  expect(Object.fromEntries(LENIENT_CASES.map((c) => [c.name, adds(c)]))).toEqual(
+    Object.fromEntries(
+      LENIENT_CASES.map((c) => {
+        const added = LENIENT_ADDS[c.mutant as Mutant];
+        return [
+          c.name,
+          added ? added.map((n) => `${n}: skipped -> passed`) : "the strict judge refused nothing",
+        ];
+      }),
+    ),
+  );
+  // ... and the lenient judge refused none of their token requests.
+  expect(LENIENT_CASES.filter((c) => refusedIn(c.name) > 0).map((c) => c.name)).toEqual([]);
 
   // The judge of each profile accepted what the profile allows: every one-algorithm client got its token.
   for (const c of CASES.filter((x) => x.alg !== undefined && x.fails.length === 0)) {
     expect(verdicts.get(c.name)?.renewal, c.name).toEqual({ status: "passed" });
   }
+  // Over http the conformant client reads the foreign search result anonymously (BS-CLI-14 allows it) and
+  // BS-CLI-11 is not judged; over https it refuses that origin's certificate, and its refusal is on record.
+  expect(verdicts.get("conformant")?.foreign).toEqual({ status: "passed" });
+  expect(verdicts.get("conformant")?.untrustedOrigin).toMatchObject({ status: "skipped" });
+  for (const name of ["tls", "tls-jwks-url"]) {
+    expect(verdicts.get(name)?.untrustedOrigin, name).toEqual({ status: "passed" });
+    expect(verdicts.get(name)?.renewal, name).toEqual({ status: "passed" });
+    const refused = sessions.get(name)?.tls?.abortedHandshakes.filter((h) => h.origin === "foreign");
+    expect(refused?.length, name).toBeGreaterThan(0);
+  }
+  expect(verdicts.get("tls-jwks-url")?.jwksGet).toEqual({ status: "passed" });
   // Every check is shown able to fail by at least one case, and every mutant has its expectation.
   const failing = new Set(CASES.flatMap((c) => c.fails));
   expect(Object.keys(CLIENT_CHECKS).filter((name) => !failing.has(name as ClientCheckName))).toEqual([]);
@@ -289,7 +436,7 @@ test("every client check passes for a conformant client and fails for exactly it
 const PLAYWRIGHT_CASES = ["conformant", "oauth-jwt-EdDSA", "root-discovery", "jwks-url-missing"] as const;
 
 test("the Playwright client checks run these functions: one test per check, the same verdicts", async () => {
-  // ~10 s idle: four sessions (one 2 s token), then one Playwright run of 4 × 29 checks without a report.
+  // ~10 s idle: four sessions (two exports each), then one Playwright run of 4 × 37 checks without a report.
   const limit = budgetMs(15_000);
   test.setTimeout(2 * limit);
   const cases = CASES.filter((c) => (PLAYWRIGHT_CASES as readonly string[]).includes(c.name));

@@ -7,10 +7,17 @@
  * (SMART: do not send the token there); and tokens live as long as --token-ttl says. It accepts assertions
  * signed with the algorithms of the profile the client is judged under (SMART's RS384 and ES384 unless told
  * otherwise). The first token request also makes the judge fetch the client's JWKS URL itself and keep
- * what it served.
+ * what it served. Its FHIR base also serves a Bulk Data export (bulk-export.ts: system, Patient and Group
+ * kick-off, status polling with Retry-After, NDJSON files that need the token or, from the second export on,
+ * sit on a third, "storage" origin that needs none). With `tls` every origin serves https (judge-tls.ts):
+ * the judge's and the storage origin with a certificate from a CA made for the run and handed to the
+ * client, the foreign one with a certificate from a CA the client is not given.
+ * With `lenient` (--lenient) its token endpoint issues a token whenever the assertion's signature verifies
+ * with a registered key, whatever else is wrong, so a flawed client goes on and every finding shows in one
+ * run; an assertion whose signature does not verify is still refused, and its FHIR endpoint stays strict.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo, Server } from "node:net";
 import { Agent, request } from "undici";
 import {
   startReferenceServer,
@@ -19,7 +26,10 @@ import {
 } from "../../fixtures/reference-server/server.ts";
 import { SMART_ALGS, type JsonWebKeySet } from "../../fixtures/reference-server/options.ts";
 import type { SigningAlg } from "../keys.ts";
+import { httpsServer, makeJudgeTls, settleHandshakes } from "./judge-tls.ts";
+import { createBulkExport, type BulkAnswer, type BulkExport } from "./bulk-export.ts";
 import {
+  type AbortedHandshake,
   FOREIGN_ENTRY_ID,
   UNKNOWN_TOKEN_MEMBER,
   type ClientSession,
@@ -44,14 +54,36 @@ export interface JudgeOptions {
    * profile's are RS/PS/ES 256–512 and EdDSA, client-profile.ts). The client checks judge against them.
    */
   readonly algorithms?: readonly SigningAlg[];
+  /**
+   * --lenient: issue a token to every token request whose assertion's signature verifies with a key
+   * registered for the client, whatever else is wrong with the assertion or the request (the reference
+   * server's lenientTokenRequests), so a flawed client goes on and every check sees the whole session.
+   * Default: strict, as a conformant SMART server.
+   */
+  readonly lenient?: boolean;
+  /**
+   * Serve https (--tls): the judge's origin with a certificate from a CA made for the run (Judge.tls names
+   * its file), the foreign origin with one from a CA the client is not given (BS-CLI-11).
+   */
+  readonly tls?: boolean;
 }
 
 export interface Judge {
   readonly fhirBaseUrl: string;
   readonly tokenUrl: string;
   readonly foreignOrigin: string;
+  /** The origin serving the files of exports whose manifest needs no token (bulk-export.ts). */
+  readonly storageOrigin: string;
+  /** With --tls: the CA the client is to trust, as a PEM file (removed by close()) and as text. */
+  readonly tls?: { readonly caFile: string; readonly caPem: string };
   /** Requests seen so far (both origins). */
   requestCount(): number;
+  /**
+   * With --tls: resolves once the TLS connections the client opened have each been refused, used or
+   * closed (at most 1 s), so that a client which has just ended has its last refusal on record. Call it
+   * before session(); over plain http it resolves at once.
+   */
+  settled(): Promise<void>;
   /** The session so far, with the command that played the client, if any. */
   session(command?: ClientSession["command"]): ClientSession;
   close(): Promise<void>;
@@ -107,7 +139,12 @@ export async function startJudge(options: JudgeOptions): Promise<Judge> {
   let reference: ReferenceServer | undefined = undefined;
   let origin = "";
   let foreignOrigin = "";
+  let storageOrigin = "";
+  /** The Bulk Data side (bulk-export.ts), made once the FHIR base URL is known. */
+  let bulk: BulkExport | undefined = undefined;
   let jwksFetched: Promise<void> | undefined;
+  const tls = options.tls ? makeJudgeTls() : undefined;
+  const abortedHandshakes: AbortedHandshake[] = [];
 
   const record = (entry: Omit<ObservedRequest, "seq">): void => {
     requests.push({ seq: requests.length + 1, ...entry });
@@ -171,6 +208,8 @@ export async function startJudge(options: JudgeOptions): Promise<Judge> {
       jwksFetched = fetchClientJwks(options.jwksUrl);
     if (path === TOKEN_PATH) await jwksFetched;
     const headers = copyHeaders(req.headers);
+    const own = bulk?.handle(req.method ?? "GET", url, headers, body.toString("utf8"), atMs);
+    if (own) return sendOwn(req, res, { atMs, origin: "judge", headers, body }, own);
     const forwarded = Object.fromEntries(Object.entries(headers).filter(([n]) => !HOP_BY_HOP.has(n)));
     const answer = await upstream.request({
       origin: `http://127.0.0.1:${(reference as ReferenceServer).port}`,
@@ -180,6 +219,8 @@ export async function startJudge(options: JudgeOptions): Promise<Judge> {
       ...(body.length > 0 && req.method !== "GET" && req.method !== "HEAD" ? { body } : {}),
     });
     const text = rewrite(path, answer.statusCode, await answer.body.text());
+    if (path === TOKEN_PATH && answer.statusCode === 200)
+      bulk?.noteTokenResponse(jsonObject(text) ?? {}, atMs);
     const responseHeaders = Object.fromEntries(
       Object.entries(answer.headers).filter(([n, v]) => !HOP_BY_HOP.has(n) && v !== undefined),
     ) as Record<string, string | string[]>;
@@ -194,6 +235,42 @@ export async function startJudge(options: JudgeOptions): Promise<Judge> {
     });
     res.writeHead(answer.statusCode, { ...responseHeaders, "content-length": Buffer.byteLength(text) });
     res.end(req.method === "HEAD" ? undefined : text);
+  }
+
+  /** Records and sends an answer the judge makes itself (its Bulk Data routes, the storage origin). */
+  function sendOwn(
+    req: IncomingMessage,
+    res: ServerResponse,
+    seen: { atMs: number; origin: ObservedRequest["origin"]; headers: RawHeaders; body: Buffer },
+    answer: BulkAnswer,
+  ): void {
+    record({
+      atMs: seen.atMs,
+      origin: seen.origin,
+      method: req.method ?? "?",
+      url: req.url ?? "/",
+      headers: seen.headers,
+      ...(seen.body.length > 0 ? { body: seen.body.toString("utf8") } : {}),
+      response: {
+        status: answer.status,
+        headers: answer.headers,
+        ...(answer.body ? { body: answer.body } : {}),
+      },
+    });
+    res.writeHead(answer.status, { ...answer.headers, "content-length": Buffer.byteLength(answer.body) });
+    res.end(req.method === "HEAD" ? undefined : answer.body);
+  }
+
+  /** The storage origin: the files of exports that need no token, served to anyone (bulk-export.ts). */
+  async function storage(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const atMs = Date.now() - started;
+    const body = await readAll(req);
+    const answer = bulk?.storage(req.method ?? "GET", req.url ?? "/") ?? {
+      status: 503,
+      headers: { "content-type": "text/plain" },
+      body: "the judge is starting",
+    };
+    sendOwn(req, res, { atMs, origin: "storage", headers: copyHeaders(req.headers), body }, answer);
   }
 
   /** The foreign origin: answers like an open FHIR server, and keeps what it was sent. */
@@ -227,15 +304,33 @@ export async function startJudge(options: JudgeOptions): Promise<Judge> {
         } else res.destroy();
       });
     };
-  const frontServer = createServer(guard(front));
-  const foreignServer = createServer(guard(foreign));
-  const port = await listen(frontServer, options.port ?? 0);
-  foreignOrigin = `http://127.0.0.1:${await listen(foreignServer, 0)}`;
-  origin = `http://127.0.0.1:${port}`;
+  const keep = (handshake: AbortedHandshake) => abortedHandshakes.push(handshake);
+  const frontServer = tls
+    ? httpsServer(tls.judge, guard(front), { origin: "judge", sinceMs: started, keep })
+    : createServer(guard(front));
+  const foreignServer = tls
+    ? httpsServer(tls.foreign, guard(foreign), { origin: "foreign", sinceMs: started, keep })
+    : createServer(guard(foreign));
+  // The storage origin stands for a legitimate file server: under --tls its certificate is trusted.
+  const storageServer = tls
+    ? httpsServer(tls.judge, guard(storage), { origin: "storage", sinceMs: started, keep })
+    : createServer(guard(storage));
+  const scheme = tls ? "https" : "http";
+  let port: number;
+  try {
+    port = await listen(frontServer, options.port ?? 0);
+    foreignOrigin = `${scheme}://127.0.0.1:${await listen(foreignServer, 0)}`;
+    storageOrigin = `${scheme}://127.0.0.1:${await listen(storageServer, 0)}`;
+  } catch (err) {
+    tls?.dispose();
+    throw err;
+  }
+  origin = `${scheme}://127.0.0.1:${port}`;
   reference = await startReferenceServer({
     publicOrigin: origin,
     tokenLifetimeSeconds,
     signingAlgorithms: algorithms,
+    ...(options.lenient ? { lenientTokenRequests: true } : {}),
     clients: [
       {
         clientId: options.clientId,
@@ -246,12 +341,16 @@ export async function startJudge(options: JudgeOptions): Promise<Judge> {
     ],
   });
   const ref = reference;
+  bulk = createBulkExport({ fhirBaseUrl: ref.fhirBaseUrl, storageOrigin, tokenLifetimeSeconds });
 
   return {
     fhirBaseUrl: ref.fhirBaseUrl,
     tokenUrl: ref.tokenUrl,
     foreignOrigin,
+    storageOrigin,
+    ...(tls ? { tls: { caFile: tls.caFile, caPem: tls.caPem } } : {}),
     requestCount: () => requests.length,
+    settled: () => settleHandshakes([frontServer, foreignServer, storageServer]),
     session: (command) => ({
       version: 1,
       registration: {
@@ -264,18 +363,29 @@ export async function startJudge(options: JudgeOptions): Promise<Judge> {
         fhirBaseUrl: ref.fhirBaseUrl,
         tokenUrl: ref.tokenUrl,
         foreignOrigin,
+        storageOrigin,
         tokenLifetimeSeconds,
         algorithms: [...algorithms],
+        ...(options.lenient ? { lenient: true } : {}),
         startedAt: new Date(started).toISOString(),
         durationMs: Date.now() - started,
       },
       ...(command ? { command } : {}),
       requests: [...requests],
       jwksFetches: [...jwksFetches],
+      ...(tls
+        ? {
+            tls: {
+              trustedCa: tls.trustedCa,
+              untrustedCa: tls.untrustedCa,
+              abortedHandshakes: [...abortedHandshakes],
+            },
+          }
+        : {}),
     }),
     close: async () => {
       await Promise.all(
-        [frontServer, foreignServer].map(
+        [frontServer, foreignServer, storageServer].map(
           (s) =>
             new Promise<void>((resolve) => {
               s.close(() => resolve());
@@ -285,6 +395,7 @@ export async function startJudge(options: JudgeOptions): Promise<Judge> {
       );
       await ref.close();
       await upstream.close();
+      tls?.dispose();
     },
   };
 }

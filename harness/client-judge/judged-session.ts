@@ -44,6 +44,8 @@ export class JudgedSession {
    */
   readonly discoveryAttempts: readonly ObservedRequest[];
   readonly foreignRequests: readonly ObservedRequest[];
+  /** Requests to the storage origin, where the files of exports that need no token are (bulk-export.ts). */
+  readonly storageRequests: readonly ObservedRequest[];
 
   constructor(readonly session: ClientSession) {
     this.tokenPath = new URL(session.judge.tokenUrl).pathname;
@@ -77,6 +79,7 @@ export class JudgedSession {
         pathOf(r) !== discovery && (pathOf(r) === this.fhirPath || pathOf(r).startsWith(`${this.fhirPath}/`)),
     );
     this.foreignRequests = session.requests.filter((r) => r.origin === "foreign");
+    this.storageRequests = session.requests.filter((r) => r.origin === "storage");
   }
 
   /** "token request #2 (request 5, at 1.3 s)": how findings name a request. */
@@ -84,8 +87,16 @@ export class JudgedSession {
     const kind =
       pathOf(request) === this.tokenPath
         ? `token request #${this.tokenRequests.findIndex((t) => t.request === request) + 1}`
-        : `${request.method} ${request.origin === "foreign" ? this.session.judge.foreignOrigin : ""}${pathOf(request)}`;
+        : `${request.method} ${request.origin === "judge" ? "" : this.originOf(request)}${pathOf(request)}`;
     return `${kind} (request ${request.seq}, at ${(request.atMs / 1000).toFixed(1)} s)`;
+  }
+
+  /** The origin a request was sent to, as the client addressed it. */
+  originOf(request: ObservedRequest): string {
+    const { judge } = this.session;
+    if (request.origin === "foreign") return judge.foreignOrigin;
+    if (request.origin === "storage") return judge.storageOrigin ?? "(the storage origin)";
+    return new URL(judge.fhirBaseUrl).origin;
   }
 
   /**

@@ -23,8 +23,11 @@ export interface ObservedRequest {
   readonly seq: number;
   /** Milliseconds since the session started. */
   readonly atMs: number;
-  /** Which of the judge's origins received it: its own, or the "foreign" origin search results point at. */
-  readonly origin: "judge" | "foreign";
+  /**
+   * Which of the judge's origins received it: its own, the "foreign" origin search results point at, or
+   * the "storage" origin that serves the files of Bulk Data exports whose manifest needs no token.
+   */
+  readonly origin: "judge" | "foreign" | "storage";
   readonly method: string;
   /** Path and query, as sent. */
   readonly url: string;
@@ -48,6 +51,30 @@ export interface JwksFetch {
   readonly error?: string;
 }
 
+/**
+ * A TLS connection to one of the judge's https origins (--tls) that the client gave up on: a handshake it
+ * aborted (Node's tlsClientError on the server), or a completed one it closed without a request.
+ */
+export interface AbortedHandshake {
+  readonly atMs: number;
+  readonly origin: ObservedRequest["origin"];
+  readonly stage: "handshake" | "no-request";
+  /** The error code of a failed handshake: ECONNRESET, ERR_SSL_TLSV1_ALERT_UNKNOWN_CA (the alert), … */
+  readonly code?: string;
+  readonly message: string;
+  /** The TLS version of a completed handshake. */
+  readonly protocol?: string;
+}
+
+/** What the judge served over https, when it did (--tls). */
+export interface TlsRecord {
+  /** The CA the client was given (SMART_CA_FILE), which issued the judge's certificate. */
+  readonly trustedCa: string;
+  /** The CA of the foreign origin's certificate, which the client was not given. */
+  readonly untrustedCa: string;
+  readonly abortedHandshakes: readonly AbortedHandshake[];
+}
+
 export interface ClientRegistrationRecord {
   readonly clientId: string;
   readonly scope: string;
@@ -63,9 +90,16 @@ export interface ClientSession {
     readonly fhirBaseUrl: string;
     readonly tokenUrl: string;
     readonly foreignOrigin: string;
+    /** The origin serving the files of exports whose manifest says requiresAccessToken: false (bulk-export.ts). */
+    readonly storageOrigin?: string;
     readonly tokenLifetimeSeconds: number;
     /** The signing algorithms the judge accepts (RS384/ES384, or the oauth-jwt profile's). */
     readonly algorithms: readonly string[];
+    /**
+     * Present when the judge ran with --lenient: it issued a token to every request whose assertion's
+     * signature verified with a registered key, whatever else was wrong (absent: strict).
+     */
+    readonly lenient?: boolean;
     readonly startedAt: string;
     readonly durationMs: number;
   };
@@ -82,6 +116,8 @@ export interface ClientSession {
   };
   readonly requests: readonly ObservedRequest[];
   readonly jwksFetches: readonly JwksFetch[];
+  /** Present when the judge served https (--tls); its origins are then https URLs. */
+  readonly tls?: TlsRecord;
 }
 
 export function readClientSession(path = process.env[CLIENT_SESSION_ENV]): ClientSession {

@@ -10,7 +10,7 @@ export const TOKEN_USE_CHECKS = {
     title: "presents its token only in an Authorization: Bearer header",
     ids: ["BS-CLI-13"],
     judge: (judged) => {
-      const presenting = [...judged.fhirRequests, ...judged.foreignRequests]
+      const presenting = [...judged.fhirRequests, ...judged.foreignRequests, ...judged.storageRequests]
         .filter((r) => judged.presentedToken(r) !== undefined)
         .sort((a, b) => a.seq - b.seq);
       if (presenting.length === 0) return { skip: "the client presented no token the judge issued" };
