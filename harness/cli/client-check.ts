@@ -14,6 +14,7 @@ import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { JsonWebKeySet } from "../../fixtures/reference-server/options.ts";
 import { startJudge, type Judge } from "../client-judge/judge.ts";
+import { nodeExtraCaCerts } from "../client-judge/judge-tls.ts";
 import { BULK_GROUP_ID, exportDurationMs } from "../client-judge/bulk-export.ts";
 import {
   CLIENT_PROFILE_ENV,
@@ -205,7 +206,12 @@ async function runClient(args: Args, judge: Judge): Promise<NonNullable<ClientSe
         SMART_CLIENT_ID: args.clientId,
         SMART_TOKEN_URL: judge.tokenUrl,
         // --tls: the judge's CA, for clients that take a CA file and for Node's own trust store.
-        ...(judge.tls ? { SMART_CA_FILE: judge.tls.caFile, NODE_EXTRA_CA_CERTS: judge.tls.caFile } : {}),
+        ...(judge.tls
+          ? {
+              SMART_CA_FILE: judge.tls.caFile,
+              NODE_EXTRA_CA_CERTS: nodeExtraCaCerts(judge.tls.caFile, process.env.NODE_EXTRA_CA_CERTS),
+            }
+          : {}),
       },
     });
   } catch (err) {
@@ -454,7 +460,9 @@ async function main(argv: readonly string[]): Promise<number> {
     console.log(`SMART_CLIENT_ID=${args.clientId}`);
     if (judge.tls) {
       console.log(`SMART_CA_FILE=${judge.tls.caFile}`);
-      console.log(`NODE_EXTRA_CA_CERTS=${judge.tls.caFile}`);
+      console.log(
+        `NODE_EXTRA_CA_CERTS=${nodeExtraCaCerts(judge.tls.caFile, process.env.NODE_EXTRA_CA_CERTS)}`,
+      );
     }
     console.error(
       `Listening${args.timeoutSeconds ? ` for ${args.timeoutSeconds} s` : ""}: run your client now; Ctrl-C to judge.`,

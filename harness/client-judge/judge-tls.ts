@@ -7,12 +7,12 @@
  * connections the client gave up on: a handshake it aborted (Node's tlsClientError on the server, e.g.
  * ECONNRESET or an "unknown ca" alert) or a completed one it closed without sending a request.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { Server as NetServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { TLSSocket } from "node:tls";
 import { certificateAuthority, serverCertificate, type ServerCredentials } from "../x509.ts";
 import type { AbortedHandshake } from "./session.ts";
@@ -62,6 +62,28 @@ export function makeJudgeTls(): JudgeTls {
     foreign: serverCertificate(untrusted, HOSTS),
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * The file to hand the command as NODE_EXTRA_CA_CERTS: the run's CA, after the CAs of the user's own
+ * NODE_EXTRA_CA_CERTS when one is set (Node reads a single such file, so --tls must not drop theirs). It is
+ * written beside caFile, so the judge's close() removes it too. A user file that cannot be read is left out,
+ * as Node itself leaves it out (with a warning).
+ *
+ * @example
+ * env.NODE_EXTRA_CA_CERTS = nodeExtraCaCerts(tls.caFile, process.env.NODE_EXTRA_CA_CERTS);
+ */
+export function nodeExtraCaCerts(caFile: string, userFile: string | undefined): string {
+  if (!userFile) return caFile;
+  let theirs: string;
+  try {
+    theirs = readFileSync(userFile, "utf8");
+  } catch {
+    return caFile;
+  }
+  const merged = join(dirname(caFile), "node-extra-ca-certs.pem");
+  writeFileSync(merged, `${theirs.trimEnd()}\n${readFileSync(caFile, "utf8")}`, { mode: 0o600 });
+  return merged;
 }
 
 /** Per https server: how many of its TLS connections are neither refused, nor used, nor closed yet. */

@@ -20,6 +20,7 @@ import type { Summary } from "../runner/summary-reporter.ts";
 import { scanForSecrets } from "../secret-scan.ts";
 import { certificateAuthority, serverCertificate } from "../x509.ts";
 import { TRANSPORT_CHECKS } from "./client-checks.ts";
+import { makeJudgeTls, nodeExtraCaCerts } from "./judge-tls.ts";
 
 const SAMPLE_CLIENT = resolve("fixtures/clients/sample-client.ts");
 const BS_CLI_11 = TRANSPORT_CHECKS.untrustedOrigin.title;
@@ -165,4 +166,24 @@ test("--tls: a client that accepts any certificate fails exactly BS-CLI-11", asy
   );
   expect({ status, failed: titles("failed") }, output).toEqual({ status: 1, failed: [BS_CLI_11] });
   expect(output).toContain(`FAILED [SHALL] ${BS_CLI_11} (BS-CLI-11)`);
+});
+
+test("--tls keeps the user's own NODE_EXTRA_CA_CERTS: the command's file holds their CAs, then the run's", async () => {
+  const tls = makeJudgeTls();
+  let merged = "";
+  try {
+    expect(nodeExtraCaCerts(tls.caFile, undefined)).toBe(tls.caFile);
+    expect(nodeExtraCaCerts(tls.caFile, join(dir, "no-such-file.pem"))).toBe(tls.caFile);
+    const theirs = certificateAuthority("client-tls test: the user's own extra CA").pem;
+    const userFile = join(dir, "user-extra-ca.pem");
+    await writeFile(userFile, theirs);
+    merged = nodeExtraCaCerts(tls.caFile, userFile);
+    expect(merged).not.toBe(tls.caFile);
+    const text = await readFile(merged, "utf8");
+    const pems = text.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+    expect(pems).toEqual([theirs.trim(), tls.caPem.trim()]);
+  } finally {
+    tls.dispose();
+  }
+  expect(existsSync(merged), "the merged file goes with the judge's directory").toBe(false);
 });
