@@ -40,6 +40,43 @@ import { firstHeader, type RawHeaders } from "./session.ts";
 /** The Group the judge can export (the reference data's one Group, of its three patients). */
 export const BULK_GROUP_ID = "g1";
 /** The Retry-After of every in-progress status answer, in seconds. */
+const BULK_DATA = "http://hl7.org/fhir/uv/bulkdata";
+
+/**
+ * The reference server's CapabilityStatement as the judge serves it: it states the Bulk Data operations the
+ * judge serves (Bulk Data IG §server capability documentation: the CapabilityStatement SHOULD reflect them),
+ * so a client that looks there before its kick-off finds them.
+ */
+export function withBulkOperations(statement: Record<string, unknown>): Record<string, unknown> {
+  const rest = Array.isArray(statement.rest) ? (statement.rest as Record<string, unknown>[]) : [];
+  const operation = (name: string, id: string) => ({
+    name,
+    definition: `${BULK_DATA}/OperationDefinition/${id}`,
+  });
+  return {
+    ...statement,
+    instantiates: [`${BULK_DATA}/CapabilityStatement/bulk-data`],
+    rest: rest.map((r, i) => {
+      if (i > 0) return r;
+      const resources = Array.isArray(r.resource) ? (r.resource as Record<string, unknown>[]) : [];
+      const withGroup = resources.some((res) => res.type === "Group")
+        ? resources
+        : [...resources, { type: "Group" }];
+      return {
+        ...r,
+        resource: withGroup.map((res) =>
+          res.type === "Patient"
+            ? { ...res, operation: [operation("export", "patient-export")] }
+            : res.type === "Group"
+              ? { ...res, operation: [operation("export", "group-export")] }
+              : res,
+        ),
+        operation: [operation("export", "export")],
+      };
+    }),
+  };
+}
+
 export const RETRY_AFTER_SECONDS = 1;
 /** Tokens living this long or less make an export outlast the token it was kicked off with. */
 export const RENEWAL_TTL_SECONDS = 10;

@@ -27,7 +27,7 @@ import {
 import { SMART_ALGS, type JsonWebKeySet } from "../../fixtures/reference-server/options.ts";
 import type { SigningAlg } from "../keys.ts";
 import { httpsServer, makeJudgeTls, settleHandshakes } from "./judge-tls.ts";
-import { createBulkExport, type BulkAnswer, type BulkExport } from "./bulk-export.ts";
+import { createBulkExport, withBulkOperations, type BulkAnswer, type BulkExport } from "./bulk-export.ts";
 import {
   type AbortedHandshake,
   FOREIGN_ENTRY_ID,
@@ -182,6 +182,7 @@ export async function startJudge(options: JudgeOptions): Promise<Judge> {
         [UNKNOWN_TOKEN_MEMBER]: { note: "an unknown member: clients ignore it (RFC 6749 §5.1)" },
       });
     }
+    if (json.resourceType === "CapabilityStatement") return JSON.stringify(withBulkOperations(json));
     if (json.resourceType === "Bundle" && json.type === "searchset" && Array.isArray(json.entry)) {
       return JSON.stringify({
         ...json,
