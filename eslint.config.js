@@ -11,6 +11,7 @@ export default tseslint.config(
       "playwright-report/",
       ".reference-server/",
       ".oidc-provider/",
+      "harness/schemas/validators.generated.cjs",
     ],
   },
   js.configs.recommended,

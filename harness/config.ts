@@ -5,15 +5,14 @@
  */
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { Ajv, type ErrorObject } from "ajv";
-import addFormatsModule from "ajv-formats";
-import schema from "./schemas/target-config.schema.json" with { type: "json" };
+import type { ErrorObject, ValidateFunction } from "ajv";
 import { BASELINE_LIFETIME_SECONDS } from "./assertion.ts";
 import { HarnessError } from "./errors.ts";
 import { loadPrivateJwks, type ClientKey } from "./keys.ts";
 import { activeProfile } from "./profiles.ts";
 import type { ProtectedRequestsConfig, ProtectedResource } from "./protected-requests.ts";
 import { expectGrantable, type Registration, type ScopeMatching, type ScopeRegistration } from "./scopes.ts";
+import { VALIDATORS } from "./validators.ts";
 
 export interface RawTargetConfig {
   name?: string;
@@ -211,9 +210,7 @@ export function targetUrl(config: Pick<TargetConfig, "fhirBaseUrl" | "tokenEndpo
   return config.fhirBaseUrl ?? config.tokenEndpoint ?? config.issuer ?? "";
 }
 
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-const ajv = addFormats(new Ajv({ allErrors: true, strict: true }));
-const validate = ajv.compile<RawTargetConfig>(schema);
+const validate = VALIDATORS.targetConfig as ValidateFunction<RawTargetConfig>;
 
 /**
  * A JSON pointer as the user would write the field: `launch.login[1].click`,

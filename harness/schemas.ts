@@ -1,16 +1,12 @@
 /** JSON Schema checks (ajv) for the documents the suite judges: token responses and OAuth errors. */
-import { Ajv, type ValidateFunction } from "ajv";
-import addFormatsModule from "ajv-formats";
-import oauthError from "./schemas/oauth-error.schema.json" with { type: "json" };
-import tokenResponse from "./schemas/token-response.schema.json" with { type: "json" };
+import type { ValidateFunction } from "ajv";
 import type { Check } from "./checks.ts";
 import { jsonBody, type Exchange } from "./http.ts";
+import { VALIDATORS } from "./validators.ts";
 
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-const ajv = addFormats(new Ajv({ allErrors: true, strict: true }));
 const validators = {
-  "token-response": ajv.compile(tokenResponse),
-  "oauth-error": ajv.compile(oauthError),
+  "token-response": VALIDATORS.tokenResponse,
+  "oauth-error": VALIDATORS.oauthError,
 } satisfies Record<string, ValidateFunction>;
 
 export type SchemaName = keyof typeof validators;

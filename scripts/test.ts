@@ -42,6 +42,7 @@ check("typecheck", bin("tsc"), ["--noEmit", "-p", "."]);
 check("lint", bin("eslint"), ["--max-warnings=0", "."]);
 check("format", bin("prettier"), ["--check", "."]);
 check("requirement coverage", bin("tsx"), ["scripts/check-reqs.ts"]);
+check("schema validators current", bin("tsx"), ["scripts/build-validators.ts", "--check"]);
 
 // The conformance run against the embedded reference target, and against the alternate reference that
 // makes the other allowed choice at every latitude point (harness/latitude.ts): a conformant target passes
