@@ -4,7 +4,9 @@
  * or its rule-level checks verified as report steps beside the exchanges it judged, redacted like every
  * other report attachment.
  */
-import { test as base, type TestDetails, type TestInfo } from "@playwright/test";
+// Playwright's root test type, as the server suite uses (harness/conformance.ts): no page, context or
+// trace fixtures, and no steps for them around every check.
+import { _baseTest as base, type TestDetails, type TestInfo } from "@playwright/test";
 import type { Exchange } from "../http.ts";
 import { decodedAssertion, Redactor, renderExchange } from "../redact.ts";
 import { labelForAllure, spec } from "../conformance.ts";
