@@ -48,16 +48,19 @@ test.beforeAll(async () => {
   await new Promise<void>((done) => jwksHost.listen(0, "127.0.0.1", () => done()));
   jwksUrl = `https://127.0.0.1:${(jwksHost.address() as AddressInfo).port}/jwks.json`;
   // Before the sample client runs, Node's own fetch (no CA configured) reads discovery: it trusts the
-  // judge only through NODE_EXTRA_CA_CERTS. Exit 9 says the CA did not reach the command.
+  // judge only through NODE_EXTRA_CA_CERTS. It also reads the JWKS host, whose CA is the one the caller's
+  // own NODE_EXTRA_CA_CERTS names: --tls adds the run's CA to the user's, it does not replace them.
+  // Exit 9 says a CA did not reach the command.
   await writeFile(
     join(dir, "client.mjs"),
-    `const ca = process.env.SMART_CA_FILE;
-if (!ca || process.env.NODE_EXTRA_CA_CERTS !== ca) process.exit(9);
-const r = await fetch(process.env.SMART_FHIR_BASE_URL + "/.well-known/smart-configuration", {
-  headers: { accept: "application/json" },
-}).catch((err) => (console.error("fetch without a CA option:", err.cause?.code ?? err.message), process.exit(9)));
-if (r.status !== 200) process.exit(9);
-console.error("NODE_EXTRA_CA_CERTS: Node's fetch trusts the judge");
+    `if (!process.env.SMART_CA_FILE || !process.env.NODE_EXTRA_CA_CERTS) process.exit(9);
+const read = (url) =>
+  fetch(url, { headers: { accept: "application/json" } }).catch(
+    (err) => (console.error("fetch without a CA option:", url, err.cause?.code ?? err.message), process.exit(9)),
+  );
+if ((await read(process.env.SMART_FHIR_BASE_URL + "/.well-known/smart-configuration")).status !== 200) process.exit(9);
+if ((await read(${JSON.stringify(jwksUrl)})).status !== 200) process.exit(9);
+console.error("NODE_EXTRA_CA_CERTS: Node's fetch trusts the judge and the caller's own CA");
 await import(${JSON.stringify(SAMPLE_CLIENT)});
 `,
   );
@@ -121,7 +124,7 @@ test("--tls: the CA reaches the command; a validating client passes BS-CLI-11 an
     // The judge's own process trusts the JWKS host's CA (as it would a public one); the client does not.
     { NODE_EXTRA_CA_CERTS: jwksCaFile },
   );
-  expect(output).toContain("NODE_EXTRA_CA_CERTS: Node's fetch trusts the judge");
+  expect(output).toContain("NODE_EXTRA_CA_CERTS: Node's fetch trusts the judge and the caller's own CA");
   expect(output).toMatch(
     /sample-client: foreign: GET https:\/\/127\.0\.0\.1:\d+\/fhir\/Patient\/\S+ failed: .*\(left aside\)/,
   );
