@@ -8,7 +8,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { expect, test } from "@playwright/test";
 import { request } from "undici";
-import { baselineAssertion, build, JWT_BEARER } from "../assertion.ts";
+import { baselineAssertion, build } from "../assertion.ts";
+import { tokenRequestParams } from "../conformance.ts";
+import { encodeForm } from "../http.ts";
 import { generateClientKey, publicJwks, type ClientKey } from "../keys.ts";
 import { BULK_GROUP_ID, exportDurationMs, RETRY_AFTER_SECONDS } from "./bulk-export.ts";
 import { startJudge, type Judge } from "./judge.ts";
@@ -89,12 +91,7 @@ test.beforeAll(async () => {
   const answer = await send(judge.tokenUrl, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "client_credentials",
-      client_assertion_type: JWT_BEARER,
-      client_assertion: assertion,
-      scope: SCOPE,
-    }).toString(),
+    body: encodeForm(tokenRequestParams(assertion, SCOPE)),
   });
   expect(answer.status, answer.text).toBe(200);
   token = (JSON.parse(answer.text) as { access_token: string }).access_token;

@@ -38,6 +38,7 @@ import {
   CLIENT_CHECKS,
   judgeClientSession,
   type ClientCheckName,
+  BULK_DATA_CHECKS,
 } from "./client-checks.ts";
 import { clientSigningAlgs, type ClientProfile } from "./client-profile.ts";
 import { startJudge } from "./judge.ts";
@@ -161,6 +162,8 @@ const CASES: readonly Case[] = [
   ...NON_SMART_ALGS.map((alg): Case => ({ name: `smart-${alg}`, alg, fails: ["alg"] })),
 ];
 
+/** Every Bulk Data check: each judges the export a client runs once it holds a token. */
+const BULK_EXPORT = Object.keys(BULK_DATA_CHECKS) as ClientCheckName[];
 /**
  * What a --lenient judge sees that a strict one does not, per mutant: checks the strict judge skipped (it
  * refused a token request, so the client stopped) that pass under the lenient one (it issued the token).
@@ -174,14 +177,7 @@ const AFTER_THE_FIRST_TOKEN: readonly ClientCheckName[] = [
   "foreign",
   "unknownMembers",
   "renewal",
-  // the Bulk Data export it runs with its token
-  "kickOffAccept",
-  "kickOffPrefer",
-  "retryAfter",
-  "statusAccept",
-  "statusToken",
-  "fileToken",
-  "storageToken",
+  ...BULK_EXPORT, // the Bulk Data export it runs with its token
 ];
 const REFUSED_AT_THE_FIRST_TOKEN_REQUEST: readonly Mutant[] = [
   "alg-rs256",
@@ -206,16 +202,7 @@ const REFUSED_AT_THE_FIRST_TOKEN_REQUEST: readonly Mutant[] = [
  * What a client does once it renewed its token: the sample client renews right before its exports (they
  * outlast a 2 s token), so a refused renewal stops it before any export, whatever the machine's load.
  */
-const RENEWED: readonly ClientCheckName[] = [
-  "renewal",
-  "kickOffAccept",
-  "kickOffPrefer",
-  "retryAfter",
-  "statusAccept",
-  "statusToken",
-  "fileToken",
-  "storageToken",
-];
+const RENEWED: readonly ClientCheckName[] = ["renewal", ...BULK_EXPORT];
 const LENIENT_ADDS: Partial<Record<Mutant, readonly ClientCheckName[]>> = {
   ...Object.fromEntries(REFUSED_AT_THE_FIRST_TOKEN_REQUEST.map((m) => [m, AFTER_THE_FIRST_TOKEN])),
   // Refused when it renews (a jti, or the whole assertion, used before): its exports, and what follows.

@@ -19,7 +19,6 @@ import {
   build,
   emptySigner,
   hmacSigner,
-  JWT_BEARER,
   keySigner,
   signedBy,
   tamperedClaim,
@@ -28,6 +27,8 @@ import {
   withoutHeader,
   type Mutation,
 } from "../assertion.ts";
+import { tokenRequestParams } from "../conformance.ts";
+import { encodeForm } from "../http.ts";
 import { generateClientKey, publicJwks, type ClientKey } from "../keys.ts";
 import { budgetMs } from "../runner/budget.ts";
 import { bin, runProcess } from "../runner/run-suite.ts";
@@ -161,12 +162,7 @@ test("the lenient judge refuses an assertion whose signature does not verify wit
       const res = await request(judge.tokenUrl, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({
-          grant_type: "client_credentials",
-          client_assertion_type: JWT_BEARER,
-          client_assertion: assertion,
-          scope: "system/Patient.rs",
-        }).toString(),
+        body: encodeForm(tokenRequestParams(assertion, "system/Patient.rs")),
       });
       const body = (await res.body.json()) as { error?: string; access_token?: string };
       return {
