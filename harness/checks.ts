@@ -3,7 +3,8 @@
  * list of them as separate report steps, so one report line says exactly which part is wrong (status,
  * content type, body, error code), and all of them are reported, not just the first.
  */
-import { test, type TestInfo } from "@playwright/test";
+import type { TestInfo } from "@playwright/test";
+import { skipTest, testInfo, testStep } from "./test-api.ts";
 import * as allure from "allure-js-commons";
 import { jsonBody, mediaType, type Exchange } from "./http.ts";
 import { activeProfile, judgedBy, softened, type AmbiguityId } from "./profiles.ts";
@@ -86,11 +87,11 @@ export async function verify(all: readonly Check[]): Promise<void> {
   const checks = all.filter((c) => c.applies?.observed !== false);
   if (all.length > 0 && checks.length === 0) {
     const events = [...new Set(all.map((c) => c.applies?.event ?? ""))].join("; ");
-    test.skip(true, `${NOT_OBSERVED}: ${events}`);
+    skipTest(`${NOT_OBSERVED}: ${events}`);
   }
   const named = checks.find((c) => c.exchange !== undefined)?.exchange;
   if (named) {
-    const info = test.info();
+    const info = testInfo();
     if (!judgedExchanges.has(info)) judgedExchanges.set(info, named);
   }
   const failures: string[] = [];
@@ -104,11 +105,11 @@ export async function verify(all: readonly Check[]): Promise<void> {
     try {
       // Each check is its own report step; detection runs (record) have no report and skip the steps.
       if (record) judge();
-      else await test.step(`${check.rule}: ${check.expectation}`, judge);
+      else await testStep(`${check.rule}: ${check.expectation}`, judge);
     } catch (err) {
       if (!(err instanceof ConformanceViolation)) throw err;
       if (!record) {
-        const info = test.info();
+        const info = testInfo();
         const exchange = check.exchange ?? exchangeLogs.get(info)?.().at(-1);
         const failed = failedChecks.get(info) ?? [];
         failed.push({
@@ -132,7 +133,7 @@ export async function verify(all: readonly Check[]): Promise<void> {
     }
   }
   if (failures.length === 0) return;
-  const info = test.info();
+  const info = testInfo();
   const declared = info.annotations.find((a) => a.type === "level")?.description;
   const finding = onlySoftened && declared === "SHALL" ? "SHOULD" : (declared ?? "SHALL");
   if (finding !== declared) info.annotations.push({ type: FINDING_ANNOTATION, description: finding });

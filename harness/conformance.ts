@@ -9,7 +9,8 @@
 // and tears down around every test (two steps, each with a captured, source-mapped stack) cost ~5 ms of CPU
 // a test for traces the suite never records, and made every browser call of a launch test a step too
 // (README "Speed").
-import { _baseTest as base, type TestDetails, type TestInfo } from "@playwright/test";
+import type { TestDetails, TestInfo } from "@playwright/test";
+import { baseTest } from "./test-api.ts";
 import * as allure from "allure-js-commons";
 import { LabelName, type Label, type Link } from "allure-js-commons";
 import { getGlobalTestRuntimeWithAutoconfig, MessageTestRuntime } from "allure-js-commons/sdk/runtime";
@@ -64,6 +65,9 @@ import { benchMark, benchmarking } from "./runner/bench-marks.ts";
 import { watchOf } from "./target-down.ts";
 import { BrowserHolder } from "./launch/browser.ts";
 import { launchEndpoints, LaunchDriver, NO_LAUNCH_BLOCK, type LaunchEndpoints } from "./launch/driver.ts";
+
+/** The running engine's root test type (harness/test-api.ts): Playwright's, or the inline engine's. */
+const base = baseTest();
 
 /** What a worker knows about the target: its config, run state and (once fetched) discovery document. */
 export class Target {
@@ -936,8 +940,6 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     }
   },
 });
-
-export { expect } from "@playwright/test";
 
 const AREAS: readonly (readonly [RegExp, string])[] = [
   [/^BS-(DISC|CS|META)-/, "Discovery"],

@@ -4,7 +4,6 @@
 export {
   spec,
   test,
-  expect,
   specArea,
   tokenRequestParams,
   breakTest,

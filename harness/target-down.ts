@@ -29,7 +29,8 @@ import {
   writeFileSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
-import { test as base, type TestInfo } from "@playwright/test";
+import type { TestInfo } from "@playwright/test";
+import { skipTest, testInfo } from "./test-api.ts";
 import * as allure from "allure-js-commons";
 import { Agent } from "undici";
 import { ConformanceViolation, FINDING_ANNOTATION, VERDICTS_ENV } from "./checks.ts";
@@ -79,7 +80,7 @@ function stableIdOf(info: TestInfo): string {
 
 function currentTest(): TestInfo | undefined {
   try {
-    return base.info();
+    return testInfo();
   } catch {
     return undefined; // outside a test (a worker fixture): nothing to judge
   }
@@ -158,7 +159,7 @@ export class TargetWatch {
   /** Skips the running test as not run when the target went down during an earlier one. */
   skipIfDown(): void {
     const down = this.down();
-    if (down) base.skip(true, notRunReason(down));
+    if (down) skipTest(notRunReason(down));
   }
 
   /** The target URL to probe for a request to `url`, or undefined when it did not go to the target. */
@@ -247,7 +248,7 @@ export class TargetWatch {
     probed?: { probeUrl: string; seen: readonly string[] },
   ): Promise<never> {
     if (down.testId !== info.testId || down.pid !== process.pid) {
-      base.skip(true, notRunReason(down));
+      skipTest(notRunReason(down));
     }
     const cause = failure.error.message.replace(/^\[[A-Z_]+\] /, "");
     const level = requirements[TARGET_DOWN_REQUIREMENT].level;

@@ -44,7 +44,8 @@ const HELP = `Usage: npm run bench -- [options]
                          embedded (the run's embedded target), or a target config file (any server)
   --token-lifetime <s>   the reference server's token lifetime (default 300: no expiry waits)
   --tls                  the reference server serves https (a loopback certificate)
-  --workers <n>          Playwright workers (default: the suite's)
+  --workers <n>          Playwright workers, or the inline engine's concurrent tests (default: the suite's)
+  --engine <name>        playwright or inline (default: the conformance command's)
   --no-html              runs with --no-html (default: the HTML report is generated and timed apart)
   --cpu-prof <dir>       CPU profiles of every Node process of each run (--cpu-prof), summarised by
                          process and by what the time went to; the profiler itself adds CPU
@@ -58,6 +59,7 @@ const { values } = parseArgs({
     "token-lifetime": { type: "string", default: "300" },
     tls: { type: "boolean" },
     workers: { type: "string" },
+    engine: { type: "string" },
     "no-html": { type: "boolean" },
     "cpu-prof": { type: "string" },
     help: { type: "boolean", short: "h" },
@@ -234,47 +236,93 @@ function phasesOf(lines: readonly (BenchMark | ExitLine)[], t0: number, t1: numb
   const htmlCpu = allure.reduce((sum, a) => sum + whole(a), 0);
   const cliOwn = cli ? own(cli) : 0;
 
-  const phases: Record<string, Phase> = {
-    "cli start and config check": {
-      wallMs: checked - t0,
-      cpuMs:
-        tsx.reduce((sum, t) => sum + own(t), 0) + cpuAt("cli:config-checked") + (cli ? residual(cli) : 0),
-    },
-    "playwright start-up (config, listing and transforming the test files)": {
-      wallMs: setupStart - checked,
-      cpuMs: cpuAt("setup:start"),
-    },
-    "target start-up (global setup: keys, target, probe)": {
-      wallMs: setupEnd - setupStart,
-      cpuMs: cpuAt("setup:end") - cpuAt("setup:start") + (runner ? residual(runner) : 0),
-    },
-    "worker start-up (to the first fixture, test file transformed)": {
-      wallMs: median(workerStartWall),
-      cpuMs: workerStartCpu,
-    },
-    "tests: workers": { wallMs: lastEnd - firstBegin, cpuMs: workersCpu - workerStartCpu },
-    "tests: browser (Chromium)": { wallMs: 0, cpuMs: browserCpu },
-    "tests: runner (dispatch, reporters' onTestEnd, an embedded target)": {
-      wallMs: 0,
-      cpuMs: runnerAtLastEnd - cpuAt("setup:end"),
-    },
-    "reporters' onEnd (summary.json, Allure)": {
-      wallMs: endDone - endStart,
-      cpuMs: cpuAt("reporters:end-done") - cpuAt("reporters:end-start"),
-    },
-    "teardown and exit (workers, target, runner)": {
-      wallMs: pwExited - endDone,
-      cpuMs: runnerOwn - cpuAt("reporters:end-done") + (cpuAt("reporters:end-start") - runnerAtLastEnd),
-    },
-    "CLI after the run (requirements, causes, JUnit)": {
-      wallMs: htmlStart - pwExited + (t1 - htmlEnd),
-      cpuMs: cliOwn - cpuAt("cli:config-checked") - (cpuAt("cli:html-end") - cpuAt("cli:html-start")),
-    },
-    "HTML report (allure generate)": {
-      wallMs: htmlEnd - htmlStart,
-      cpuMs: htmlCpu + (cpuAt("cli:html-end") - cpuAt("cli:html-start")),
-    },
-  };
+  const inline = !runner;
+  const phases: Record<string, Phase> = inline
+    ? inlinePhases()
+    : {
+        "cli start and config check": {
+          wallMs: checked - t0,
+          cpuMs:
+            tsx.reduce((sum, t) => sum + own(t), 0) + cpuAt("cli:config-checked") + (cli ? residual(cli) : 0),
+        },
+        "playwright start-up (config, listing and transforming the test files)": {
+          wallMs: setupStart - checked,
+          cpuMs: cpuAt("setup:start"),
+        },
+        "target start-up (global setup: keys, target, probe)": {
+          wallMs: setupEnd - setupStart,
+          cpuMs: cpuAt("setup:end") - cpuAt("setup:start") + (runner ? residual(runner) : 0),
+        },
+        "worker start-up (to the first fixture, test file transformed)": {
+          wallMs: median(workerStartWall),
+          cpuMs: workerStartCpu,
+        },
+        "tests: workers": { wallMs: lastEnd - firstBegin, cpuMs: workersCpu - workerStartCpu },
+        "tests: browser (Chromium)": { wallMs: 0, cpuMs: browserCpu },
+        "tests: runner (dispatch, reporters' onTestEnd, an embedded target)": {
+          wallMs: 0,
+          cpuMs: runnerAtLastEnd - cpuAt("setup:end"),
+        },
+        "reporters' onEnd (summary.json, Allure)": {
+          wallMs: endDone - endStart,
+          cpuMs: cpuAt("reporters:end-done") - cpuAt("reporters:end-start"),
+        },
+        "teardown and exit (workers, target, runner)": {
+          wallMs: pwExited - endDone,
+          cpuMs: runnerOwn - cpuAt("reporters:end-done") + (cpuAt("reporters:end-start") - runnerAtLastEnd),
+        },
+        "CLI after the run (requirements, causes, JUnit)": {
+          wallMs: htmlStart - pwExited + (t1 - htmlEnd),
+          cpuMs: cliOwn - cpuAt("cli:config-checked") - (cpuAt("cli:html-end") - cpuAt("cli:html-start")),
+        },
+        "HTML report (allure generate)": {
+          wallMs: htmlEnd - htmlStart,
+          cpuMs: htmlCpu + (cpuAt("cli:html-end") - cpuAt("cli:html-start")),
+        },
+      };
+  /** The inline engine (--engine inline): the suite runs in the CLI's own process, marked at each step. */
+  function inlinePhases(): Record<string, Phase> {
+    const cpu = (name: string, fallback = 0) => mark(name, "cli")?.cpuMs ?? fallback;
+    const lastEndCpu = (lastEndMark?.runnerCpuMs as number | undefined) ?? cpu("reporters:end-start");
+    return {
+      "cli start and config check": {
+        wallMs: checked - t0,
+        cpuMs:
+          tsx.reduce((sum, t) => sum + own(t), 0) + cpu("cli:config-checked") + (cli ? residual(cli) : 0),
+      },
+      "inline engine start-up (suite files loaded, reporters)": {
+        wallMs: setupStart - checked,
+        cpuMs: cpu("setup:start") - cpu("cli:config-checked"),
+      },
+      "target start-up (global setup: keys, target, probe)": {
+        wallMs: setupEnd - setupStart,
+        cpuMs: cpu("setup:end") - cpu("setup:start"),
+      },
+      "tests (inline: fixtures, checks, reporters' onTestEnd)": {
+        wallMs: lastEnd - firstBegin,
+        cpuMs: lastEndCpu - cpu("setup:end"),
+      },
+      "reporters' onEnd (summary.json, Allure)": {
+        wallMs: endDone - endStart,
+        cpuMs: cpu("reporters:end-done") - cpu("reporters:end-start"),
+      },
+      "teardown (target)": {
+        wallMs: pwExited - endDone,
+        cpuMs:
+          cpu("cli:playwright-exited") -
+          cpu("reporters:end-done") +
+          (cpu("reporters:end-start") - lastEndCpu),
+      },
+      "CLI after the run (requirements, causes, JUnit)": {
+        wallMs: htmlStart - pwExited + (t1 - htmlEnd),
+        cpuMs: cliOwn - cpu("cli:playwright-exited") - (cpu("cli:html-end") - cpu("cli:html-start")),
+      },
+      "HTML report (allure generate)": {
+        wallMs: htmlEnd - htmlStart,
+        cpuMs: htmlCpu + (cpu("cli:html-end") - cpu("cli:html-start")),
+      },
+    };
+  }
   const accounted = Object.values(phases).reduce((sum, p) => sum + p.cpuMs, 0);
   phases["unaccounted (processes not reporting, rounding)"] = { wallMs: 0, cpuMs: totalCpuMs - accounted };
   const cpuByProcess: Record<string, number> = {
@@ -293,7 +341,7 @@ function phasesOf(lines: readonly (BenchMark | ExitLine)[], t0: number, t1: numb
       Object.entries(phases).map(([k, p]) => [k, { wallMs: round(p.wallMs), cpuMs: round(p.cpuMs) }]),
     ),
     cpuByProcess: Object.fromEntries(Object.entries(cpuByProcess).map(([k, v]) => [k, round(v)])),
-    workers: workers.length,
+    workers: inline ? Number(mark("inline:tests-start")?.workers ?? 1) : workers.length,
     testsReachingServer: marks.filter((m) => m.name === "test:requests" && (m.requests as number) > 0).length,
     html: { wallMs: htmlEnd - htmlStart, cpuMs: phases["HTML report (allure generate)"]?.cpuMs ?? 0 },
   };
@@ -321,6 +369,7 @@ for (let i = 1; i <= runs; i++) {
     "harness/cli/conformance.ts",
     ...familyArgs,
     ...(values.workers ? ["--workers", values.workers] : []),
+    ...(values.engine ? ["--engine", values.engine] : []),
     ...(html ? [] : ["--no-html"]),
     ...(targetConfig ? ["--target", targetConfig] : []),
   ];

@@ -35,7 +35,10 @@ Options:
   --grep <pattern>  run only tests whose title matches (the title path: family/file.spec.ts, titles, tags)
   --grep-invert <pattern>
                     skip the tests whose title matches (e.g. app-launch/ for the backend families only)
-  --workers <n>     parallel workers (default 3)
+  --workers <n>     parallel workers (default 3; with --engine inline: concurrent tests, default 6)
+  --engine <name>   playwright (default): Playwright's runner and worker processes; inline: the tests
+                    run in this process, several at once, with the same fixtures, verdicts and reports,
+                    at a fraction of the CPU (README "Speed")
   --run-timeout <s> whole-run timeout in seconds (default: the config's runTimeoutSeconds, else 1800)
   --profile <name>  how ambiguities are judged (see harness/profiles.ts), one of:
                     ${Object.keys(PROFILES)
@@ -84,6 +87,12 @@ function writeEnvironment(resultsDir: string, summary: Summary): void {
   );
 }
 
+/**
+ * Concurrent tests of the inline engine: a test mostly waits on the target, and a concurrent test costs
+ * no process, so more run at once than Playwright's three workers.
+ */
+const INLINE_WORKERS = 6;
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -92,6 +101,7 @@ async function main(): Promise<number> {
       "grep-invert": { type: "string" },
       "no-html": { type: "boolean" },
       workers: { type: "string" },
+      engine: { type: "string", default: "playwright" },
       "run-timeout": { type: "string" },
       "fail-on": { type: "string", default: "shall" },
       profile: { type: "string", default: DEFAULT_PROFILE },
@@ -117,6 +127,11 @@ async function main(): Promise<number> {
       console.error(`--baseline: ${values.baseline} is not a summary.json (${(err as Error).message})`);
       return 2;
     }
+  }
+  const engine = values.engine;
+  if (engine !== "playwright" && engine !== "inline") {
+    console.error(`--engine: "${engine}" is not one of playwright, inline`);
+    return 2;
   }
   const profile = values.profile;
   if (!isProfileName(profile)) {
@@ -169,13 +184,27 @@ async function main(): Promise<number> {
     ...(values["grep-invert"] ? ["--grep-invert", values["grep-invert"]] : []),
   ];
   benchMark("cli:config-checked");
-  const run = spawnSync(resolve("node_modules", ".bin", "playwright"), args, { stdio: "inherit", env });
+  let exit: string;
+  if (engine === "inline") {
+    Object.assign(process.env, env);
+    const { runInline } = await import("../runner/inline/run.ts");
+    exit = await runInline({
+      testDir: "suites",
+      ignore: ["client"],
+      ...(values.grep ? { grep: values.grep } : {}),
+      ...(values["grep-invert"] ? { grepInvert: values["grep-invert"] } : {}),
+      workers: Number(values.workers ?? INLINE_WORKERS),
+      timeoutMs: 30_000,
+      globalTimeoutMs: Number(env.SMART_RUN_TIMEOUT_SECONDS ?? 1800) * 1000,
+    });
+  } else {
+    const run = spawnSync(resolve("node_modules", ".bin", "playwright"), args, { stdio: "inherit", env });
+    exit = `playwright exit ${run.status}`;
+  }
   benchMark("cli:playwright-exited");
   const summaryPath = join(reports, "summary.json");
   if (!existsSync(summaryPath)) {
-    console.error(
-      `\nThe run did not start (playwright exit ${run.status}); see the error above. No test was judged.`,
-    );
+    console.error(`\nThe run did not start (${exit}); see the error above. No test was judged.`);
     return 2;
   }
   const summary = JSON.parse(readFileSync(summaryPath, "utf8")) as Summary;

@@ -7,7 +7,8 @@
  * Each authorization runs in a fresh browser context (no login session shared between authorizations or
  * tests) unless the test passes a {@link LaunchSession} it opened to reuse one.
  */
-import { test as base, type TestInfo } from "@playwright/test";
+import type { TestInfo } from "@playwright/test";
+import { skipTest } from "../test-api.ts";
 import type { Browser, BrowserContext } from "playwright-core";
 import type { LaunchConfig, TargetConfig } from "../config.ts";
 import { HarnessError, type HarnessErrorCode } from "../errors.ts";
@@ -138,7 +139,7 @@ export interface LaunchTokens {
 
 function broken(code: HarnessErrorCode, message: string): never {
   const error = new HarnessError(code, message);
-  base.skip(true, error.message);
+  skipTest(error.message);
   throw error; // not reached: skip() throws
 }
 
