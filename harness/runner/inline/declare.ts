@@ -63,9 +63,14 @@ export interface DeclaredTest {
   readonly fixtures: Fixtures;
 }
 
-/** Thrown by test.skip(true, reason) inside a test: the test ends skipped. */
+/**
+ * Thrown by test.skip(true, reason) inside a test: the test ends skipped. Like Playwright's TestSkipError,
+ * a plain Error to whoever serialises it ("Error: Test is skipped: <reason>" on the step it ends).
+ */
 export class SkipError extends Error {
-  override readonly name = "SkipError";
+  constructor(description: string | undefined) {
+    super(`Test is skipped: ${description ?? ""}`);
+  }
 }
 
 /** A running test's state that info()/skip()/step() reach. */
@@ -237,7 +242,7 @@ export function testType(fixtures: Fixtures): BaseTest {
     if (current) {
       if (!skipping) return;
       current.info.annotations.push({ type: "skip", ...(description !== undefined ? { description } : {}) });
-      throw new SkipError(description ?? "skipped");
+      throw new SkipError(description);
     }
     if (!loading) throw new Error("test.skip() was called outside a test and outside a suite file");
     if (skipping) loading.group.skips.push(description ?? "");

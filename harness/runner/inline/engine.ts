@@ -54,6 +54,8 @@ export interface InlineResult {
   readonly annotations: { type: string; description?: string }[];
   readonly attachments: InlineAttachment[];
   readonly steps: InlineStep[];
+  /** When the test function ended (Playwright's testInfo.duration before the after hooks). */
+  bodyDuration?: number;
 }
 
 export interface StepEvents {
@@ -272,18 +274,22 @@ export class InlineWorker {
       return values;
     };
     await running.run({ info, step }, async () => {
-      // As Playwright: fixture set-up and beforeEach hooks under "Before Hooks", afterEach hooks and
-      // fixture teardown under "After Hooks" (the Allure reporter places their attachments by these steps).
+      // As Playwright's worker: beforeEach hooks and the test's fixtures under "Before Hooks", afterEach
+      // hooks and fixture teardown under "After Hooks", whose errors (a skip's too) are the steps' own (the
+      // Allure reporter places attachments and shows hook failures by these steps).
       const work = (async () => {
         try {
           const values = await step(
             "Before Hooks",
             async () => {
-              const values = await fixturesFor(test.deps, test.fixtures);
               for (const g of groups)
                 for (const hook of g.beforeEach)
-                  await hook.fn(await fixturesFor(hook.deps, hook.fixtures), info);
-              return values;
+                  await step(
+                    "beforeEach hook",
+                    async () => hook.fn(await fixturesFor(hook.deps, hook.fixtures), info),
+                    "hook",
+                  );
+              return fixturesFor(test.deps, test.fixtures);
             },
             "hook",
           );
@@ -291,26 +297,38 @@ export class InlineWorker {
         } catch (error) {
           fail(error);
         }
+        result.bodyDuration = Math.round(performance.now() - started);
         await step(
           "After Hooks",
           async () => {
-            for (const g of [...groups].reverse()) {
+            let first: unknown;
+            const record = (error: unknown) => {
+              fail(error);
+              first ??= error;
+            };
+            hooks: for (const g of [...groups].reverse()) {
               for (const hook of g.afterEach) {
                 try {
-                  await hook.fn(await fixturesFor(hook.deps, hook.fixtures), info);
+                  await step(
+                    "afterEach hook",
+                    async () => hook.fn(await fixturesFor(hook.deps, hook.fixtures), info),
+                    "hook",
+                  );
                 } catch (error) {
-                  fail(error);
+                  record(error);
+                  if (error instanceof SkipError) break hooks;
                 }
               }
             }
             try {
               await scope.teardown();
             } catch (error) {
-              fail(error);
+              record(error);
             }
+            if (first !== undefined) throw first;
           },
           "hook",
-        ).catch(fail);
+        ).catch(() => {});
       })();
       const timedOut = await deadline.race(work);
       if (timedOut) {
@@ -370,7 +388,7 @@ export class InlineWorker {
         return deadline.limitMs;
       },
       get duration() {
-        return Math.round(performance.now() - deadline.started);
+        return result.bodyDuration ?? Math.round(performance.now() - deadline.started);
       },
       setTimeout: (ms: number) => deadline.reset(ms),
       skip: (...args: unknown[]) => {
@@ -378,7 +396,7 @@ export class InlineWorker {
         if (!skipping) return;
         const description = typeof args[1] === "string" ? args[1] : undefined;
         result.annotations.push({ type: "skip", ...(description !== undefined ? { description } : {}) });
-        throw new SkipError(description ?? "skipped");
+        throw new SkipError(description);
       },
       // As Playwright's: a "test.attach" step holding the attachment, which the result lists too.
       attach: async (

@@ -64,6 +64,12 @@ function grepTitle(test: DeclaredTest): string {
   return [test.file, ...describeTitles(test.group), test.title, ...test.tags].join(" ");
 }
 
+/** A --grep pattern as Playwright reads it: "/source/flags", else the text, case-insensitive. */
+export function titleRegExp(pattern: string): RegExp {
+  const literal = /^\/(.*)\/([gi]*)$/.exec(pattern);
+  return literal ? new RegExp(literal[1] ?? "", literal[2]) : new RegExp(pattern, "gi");
+}
+
 interface LoadedReporter {
   readonly reporter: Reporter & Record<string, unknown>;
   readonly v2: boolean;
@@ -109,44 +115,51 @@ export async function runInline(options: InlineRunOptions): Promise<FullResult["
       });
     }
   }
-  const grep = options.grep ? new RegExp(options.grep) : undefined;
-  const grepInvert = options.grepInvert ? new RegExp(options.grepInvert) : undefined;
+  const grep = options.grep ? titleRegExp(options.grep) : undefined;
+  const grepInvert = options.grepInvert ? titleRegExp(options.grepInvert) : undefined;
+  const matches = (re: RegExp, title: string) => {
+    re.lastIndex = 0;
+    return re.test(title);
+  };
   const tests = declared.filter((t) => {
     const title = grepTitle(t);
-    return (!grep || grep.test(title)) && !grepInvert?.test(title);
+    return (!grep || matches(grep, title)) && !(grepInvert && matches(grepInvert, title));
   });
   const require = createRequire(import.meta.url);
   const version = (require("@playwright/test/package.json") as { version: string }).version;
-  const shape = shapeRun({
-    rootDir: root,
-    testDir: root,
-    configFile: resolve("playwright.config.ts"),
-    workers: options.workers,
-    timeoutMs: options.timeoutMs,
-    globalTimeoutMs: options.globalTimeoutMs,
-    tests,
-    version,
-  });
-  for (const { reporter, v2 } of reporters) {
-    if (v2) {
-      call(reporter, "onConfigure", shape.config);
-      call(reporter, "onBegin", shape.root);
-    } else call(reporter, "onBegin", shape.config, shape.root);
-  }
-  for (const error of errors) for (const { reporter } of reporters) call(reporter, "onError", error);
-
-  let status: FullResult["status"] = errors.length > 0 ? "failed" : "passed";
+  const shapeOf = (selected: readonly DeclaredTest[], workers: number) =>
+    shapeRun({
+      rootDir: root,
+      testDir: root,
+      configFile: resolve("playwright.config.ts"),
+      workers,
+      timeoutMs: options.timeoutMs,
+      globalTimeoutMs: options.globalTimeoutMs,
+      tests: selected,
+      version,
+    });
+  let shape = shapeOf(tests, options.workers);
+  for (const { reporter, v2 } of reporters) if (v2) call(reporter, "onConfigure", shape.config);
+  // As Playwright's runner, which refuses a run that selects no test.
+  if (errors.length === 0 && tests.length === 0) errors.push({ message: "Error: No tests found" });
   let teardown: (() => Promise<void>) | undefined;
-  if (errors.length === 0 && tests.length > 0) {
+  if (errors.length === 0) {
     try {
       const setup = (await import("../global-setup.ts")) as { default: () => Promise<() => Promise<void>> };
       teardown = await setup.default();
     } catch (error) {
-      const serialized = serializeError(error);
-      for (const { reporter } of reporters) call(reporter, "onError", serialized);
-      status = "failed";
+      errors.push(serializeError(error));
     }
   }
+  // As Playwright: the reporters begin after the global setup, with no test when it (or loading) failed,
+  // and hear of the errors then.
+  if (errors.length > 0) shape = shapeOf([], 0);
+  for (const { reporter, v2 } of reporters) {
+    if (v2) call(reporter, "onBegin", shape.root);
+    else call(reporter, "onBegin", shape.config, shape.root);
+  }
+  for (const error of errors) for (const { reporter } of reporters) call(reporter, "onError", error);
+  let status: FullResult["status"] = errors.length > 0 ? "failed" : "passed";
   benchMark("inline:tests-start", { workers: options.workers });
   if (status === "passed") status = await runTests(tests, options, shape, reporters);
   try {
