@@ -35,10 +35,11 @@ Options:
   --grep <pattern>  run only tests whose title matches (the title path: family/file.spec.ts, titles, tags)
   --grep-invert <pattern>
                     skip the tests whose title matches (e.g. app-launch/ for the backend families only)
-  --workers <n>     parallel workers (default 3; with --engine inline: concurrent tests, default 6)
-  --engine <name>   playwright (default): Playwright's runner and worker processes; inline: the tests
-                    run in this process, several at once, with the same fixtures, verdicts and reports,
-                    at a fraction of the CPU (README "Speed")
+  --workers <n>     tests run at once (default: SMART_WORKERS, else 6; with --engine playwright: 3
+                    worker processes)
+  --engine <name>   inline (default): the tests run in this process, several at once, as async
+                    functions; playwright: Playwright's runner and worker processes, with the same
+                    fixtures, verdicts and reports at several times the CPU (README "Speed")
   --run-timeout <s> whole-run timeout in seconds (default: the config's runTimeoutSeconds, else 1800)
   --profile <name>  how ambiguities are judged (see harness/profiles.ts), one of:
                     ${Object.keys(PROFILES)
@@ -101,7 +102,7 @@ async function main(): Promise<number> {
       "grep-invert": { type: "string" },
       "no-html": { type: "boolean" },
       workers: { type: "string" },
-      engine: { type: "string", default: "playwright" },
+      engine: { type: "string", default: "inline" },
       "run-timeout": { type: "string" },
       "fail-on": { type: "string", default: "shall" },
       profile: { type: "string", default: DEFAULT_PROFILE },
@@ -193,7 +194,7 @@ async function main(): Promise<number> {
       ignore: ["client"],
       ...(values.grep ? { grep: values.grep } : {}),
       ...(values["grep-invert"] ? { grepInvert: values["grep-invert"] } : {}),
-      workers: Number(values.workers ?? INLINE_WORKERS),
+      workers: Number(values.workers ?? process.env.SMART_WORKERS ?? INLINE_WORKERS),
       timeoutMs: 30_000,
       globalTimeoutMs: Number(env.SMART_RUN_TIMEOUT_SECONDS ?? 1800) * 1000,
     });

@@ -193,7 +193,7 @@ export function testType(fixtures: Fixtures): BaseTest {
     const details = typeof detailsOrBody === "function" ? {} : detailsOrBody;
     const body = typeof detailsOrBody === "function" ? detailsOrBody : maybeBody;
     if (!body) throw new Error(`test("${title}") has no body`);
-    const tags = [...titleTags(title), ...([details.tag ?? []].flat() as string[])];
+    const tags = [...titleTags(title), ...[details.tag ?? []].flat<(string | string[])[]>()];
     const annotations = [details.annotation ?? []].flat().map((a) => ({ ...a }));
     const test: DeclaredTest = {
       kind: "test",

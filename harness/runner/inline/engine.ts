@@ -172,7 +172,7 @@ class FixtureScope {
     }
     this.order.length = 0;
     this.setups.clear();
-    if (first !== undefined) throw first;
+    if (first !== undefined) throw first instanceof Error ? first : new Error(JSON.stringify(first));
   }
 }
 
@@ -325,7 +325,7 @@ export class InlineWorker {
             } catch (error) {
               record(error);
             }
-            if (first !== undefined) throw first;
+            if (first !== undefined) throw first instanceof Error ? first : new Error(JSON.stringify(first));
           },
           "hook",
         ).catch(() => {});

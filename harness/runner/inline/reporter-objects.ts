@@ -173,7 +173,8 @@ export function shapeRun(options: {
     parent.entries().push(testCase);
     cases.set(test, testCase);
   }
-  return { config, root: root as unknown as Suite, cases };
+  const suiteView: unknown = root;
+  return { config, root: suiteView as Suite, cases };
 }
 
 export function testIdFor(test: DeclaredTest): string {
@@ -189,8 +190,8 @@ export class StepViews {
     if (view) return view;
     const parent = step.parent ? this.view(step.parent) : undefined;
     const steps: TestStep[] = [];
-    const self = this;
-    view = {
+    const viewOf = (s: InlineStep) => this.view(s);
+    const shape: unknown = {
       title: step.title,
       category: step.category,
       startTime: step.startTime,
@@ -203,7 +204,7 @@ export class StepViews {
       parent,
       get steps() {
         steps.length = 0;
-        for (const s of step.steps) steps.push(self.view(s));
+        for (const s of step.steps) steps.push(viewOf(s));
         return steps;
       },
       location: undefined,
@@ -212,7 +213,8 @@ export class StepViews {
         return step.attachments;
       },
       titlePath: () => [...(parent ? parent.titlePath() : []), step.title],
-    } as unknown as TestStep;
+    };
+    view = shape as TestStep;
     this.views.set(step, view);
     return view;
   }
@@ -220,7 +222,7 @@ export class StepViews {
 
 /** A TestResult view of an inline result (one per test and run). */
 export function resultView(result: InlineResult, steps: StepViews): TestResult {
-  return {
+  const view: unknown = {
     retry: 0,
     parallelIndex: result.workerIndex,
     workerIndex: result.workerIndex,
@@ -248,5 +250,6 @@ export function resultView(result: InlineResult, steps: StepViews): TestResult {
     },
     stdout: [],
     stderr: [],
-  } as unknown as TestResult;
+  };
+  return view as TestResult;
 }

@@ -78,8 +78,8 @@ interface LoadedReporter {
 async function loadReporters(reports: string): Promise<LoadedReporter[]> {
   const loaded: LoadedReporter[] = [];
   for (const [name, options] of judgingReporters(reports)) {
-    // Playwright's built-in dot reporter (SMART_QUIET): the console reporter stands in for it.
-    const path = name === "dot" ? "./harness/runner/console-reporter.ts" : name;
+    // Playwright's built-in dot reporter (SMART_QUIET): quiet-reporter.ts stands in for it.
+    const path = name === "dot" ? "./harness/runner/inline/quiet-reporter.ts" : name;
     const module = (await import(pathToFileURL(resolve(path)).href)) as {
       default: new (options?: unknown) => Reporter & Record<string, unknown>;
     };
