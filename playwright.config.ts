@@ -8,6 +8,12 @@ import { DETECTION_MATRIX } from "./fixtures/reference-server/detection-matrix.t
 import { reportsDir } from "./harness/runner/paths.ts";
 import { judgingReporters } from "./harness/runner/reporters.ts";
 import { benchMark } from "./harness/runner/bench-marks.ts";
+import {
+  CLIENT_SUITES,
+  RUN_TIMEOUT_SECONDS,
+  SUITES_DIR,
+  TEST_TIMEOUT_MS,
+} from "./harness/runner/run-settings.ts";
 
 benchMark("config:loaded");
 
@@ -32,20 +38,20 @@ function detectionProjects(): Project[] {
 }
 
 export default defineConfig({
-  testDir: "suites",
+  testDir: SUITES_DIR,
   testMatch: "**/*.spec.ts",
   // suites/client/ judges clients, not servers: playwright.client.config.ts (npm run client-check) runs it.
-  testIgnore: "client/**",
+  testIgnore: CLIENT_SUITES.map((dir) => `${dir}/**`),
   fullyParallel: true,
   retries: 0,
   forbidOnly: Boolean(process.env.CI),
   // Three workers even on two cores: a run mostly waits on the target (and three tests wait on purpose, for
   // a token to expire or a JWKS URL to stall), so a third worker cut the bench run from 10.5 s to 8.3 s.
   workers: Number(process.env.SMART_WORKERS ?? 3),
-  timeout: 30_000,
+  timeout: TEST_TIMEOUT_MS,
   // The whole-run timeout (config runTimeoutSeconds, or --run-timeout): a stalling target cannot hold a
   // CI job hostage; what did not finish is reported broken or absent, and the run exits 2.
-  globalTimeout: Number(process.env.SMART_RUN_TIMEOUT_SECONDS ?? 1800) * 1000,
+  globalTimeout: Number(process.env.SMART_RUN_TIMEOUT_SECONDS ?? RUN_TIMEOUT_SECONDS) * 1000,
   ...(process.env.SMART_DETECTION === "1" ? { projects: detectionProjects() } : {}),
   globalSetup: "./harness/runner/global-setup.ts",
   outputDir: join(reports, ".playwright"),

@@ -19,6 +19,7 @@ import { g10Markdown, g10Rows } from "../g10-report.ts";
 import { generateHtmlReport } from "../report.ts";
 import { requirementRows, requirementsCsv, requirementsMarkdown } from "../requirement-table.ts";
 import { reportsDir } from "../runner/paths.ts";
+import { CLIENT_SUITES, RUN_TIMEOUT_SECONDS, SUITES_DIR, TEST_TIMEOUT_MS } from "../runner/run-settings.ts";
 import { resultLine } from "../runner/result-line.ts";
 import { secondsSince, step } from "../runner/steps.ts";
 import { benchMark } from "../runner/bench-marks.ts";
@@ -190,13 +191,13 @@ async function main(): Promise<number> {
     Object.assign(process.env, env);
     const { runInline } = await import("../runner/inline/run.ts");
     exit = await runInline({
-      testDir: "suites",
-      ignore: ["client"],
+      testDir: SUITES_DIR,
+      ignore: CLIENT_SUITES,
       ...(values.grep ? { grep: values.grep } : {}),
       ...(values["grep-invert"] ? { grepInvert: values["grep-invert"] } : {}),
       workers: Number(values.workers ?? process.env.SMART_WORKERS ?? INLINE_WORKERS),
-      timeoutMs: 30_000,
-      globalTimeoutMs: Number(env.SMART_RUN_TIMEOUT_SECONDS ?? 1800) * 1000,
+      timeoutMs: TEST_TIMEOUT_MS,
+      globalTimeoutMs: Number(env.SMART_RUN_TIMEOUT_SECONDS ?? RUN_TIMEOUT_SECONDS) * 1000,
     });
   } else {
     const run = spawnSync(resolve("node_modules", ".bin", "playwright"), args, { stdio: "inherit", env });
@@ -275,7 +276,7 @@ async function main(): Promise<number> {
   }
   if (summary.runStatus === "timedout") {
     console.error(
-      `\nThe run timed out (${env.SMART_RUN_TIMEOUT_SECONDS ?? 1800} s): tests that did not finish are broken or absent.`,
+      `\nThe run timed out (${env.SMART_RUN_TIMEOUT_SECONDS ?? RUN_TIMEOUT_SECONDS} s): tests that did not finish are broken or absent.`,
     );
   }
   if (summary.clockSkewSeconds !== undefined && Math.abs(summary.clockSkewSeconds) > 5) {
