@@ -287,8 +287,7 @@ function phasesOf(lines: readonly (BenchMark | ExitLine)[], t0: number, t1: numb
     return {
       "cli start and config check": {
         wallMs: checked - t0,
-        cpuMs:
-          tsx.reduce((sum, t) => sum + own(t), 0) + cpu("cli:config-checked") + (cli ? residual(cli) : 0),
+        cpuMs: tsx.reduce((sum, t) => sum + own(t), 0) + cpu("cli:config-checked"),
       },
       "inline engine start-up (suite files loaded, reporters)": {
         wallMs: setupStart - checked,
@@ -302,6 +301,8 @@ function phasesOf(lines: readonly (BenchMark | ExitLine)[], t0: number, t1: numb
         wallMs: lastEnd - firstBegin,
         cpuMs: lastEndCpu - cpu("setup:end"),
       },
+      // The CLI's children: Chromium (the launch family's browsers) and esbuild (tsx's transformer).
+      "tests: browser (Chromium) and esbuild": { wallMs: 0, cpuMs: cli ? residual(cli) : 0 },
       "reporters' onEnd (summary.json, Allure)": {
         wallMs: endDone - endStart,
         cpuMs: cpu("reporters:end-done") - cpu("reporters:end-start"),
@@ -328,7 +329,7 @@ function phasesOf(lines: readonly (BenchMark | ExitLine)[], t0: number, t1: numb
   const cpuByProcess: Record<string, number> = {
     "tsx launcher": tsx.reduce((sum, t) => sum + own(t), 0),
     "CLI (Node)": cliOwn,
-    "CLI's other children (esbuild)": cli ? residual(cli) : 0,
+    "CLI's other children (esbuild; with --engine inline, Chromium too)": cli ? residual(cli) : 0,
     "Playwright runner (Node)": runnerOwn,
     "runner's other children (openssl)": runner ? residual(runner) : 0,
     "workers (Node)": workersCpu,

@@ -161,7 +161,23 @@ export async function runInline(options: InlineRunOptions): Promise<FullResult["
   for (const error of errors) for (const { reporter } of reporters) call(reporter, "onError", error);
   let status: FullResult["status"] = errors.length > 0 ? "failed" : "passed";
   benchMark("inline:tests-start", { workers: options.workers });
-  if (status === "passed") status = await runTests(tests, options, shape, reporters);
+  // An error no test awaited (a stray promise of a test or of the target) would end this process, and the
+  // run with it: like Playwright's runner, report it and go on.
+  let strayed = false;
+  const stray = (error: unknown) => {
+    strayed = true;
+    const serialized = serializeError(error);
+    for (const { reporter } of reporters) call(reporter, "onError", serialized);
+  };
+  process.on("unhandledRejection", stray);
+  process.on("uncaughtException", stray);
+  try {
+    if (status === "passed") status = await runTests(tests, options, shape, reporters);
+    if (strayed && status === "passed") status = "failed";
+  } finally {
+    process.off("unhandledRejection", stray);
+    process.off("uncaughtException", stray);
+  }
   try {
     await teardown?.();
   } catch (error) {
