@@ -95,6 +95,9 @@ function writeEnvironment(resultsDir: string, summary: Summary): void {
  */
 const INLINE_WORKERS = 6;
 
+/** Of those, the ones that may drive the launch family's logins in a browser (each starts a Chromium). */
+const BROWSER_WORKERS = 3;
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -198,6 +201,8 @@ async function main(): Promise<number> {
       workers: Number(values.workers ?? process.env.SMART_WORKERS ?? INLINE_WORKERS),
       timeoutMs: TEST_TIMEOUT_MS,
       globalTimeoutMs: Number(env.SMART_RUN_TIMEOUT_SECONDS ?? RUN_TIMEOUT_SECONDS) * 1000,
+      // A Chromium per worker that drives logins: no more of them than Playwright's three workers started.
+      limited: { fixture: "launchBrowser", workers: BROWSER_WORKERS },
     });
   } else {
     const run = spawnSync(resolve("node_modules", ".bin", "playwright"), args, { stdio: "inherit", env });

@@ -163,14 +163,14 @@ class FixtureScope {
   /** Tears everything down, last set up first; the first error is thrown after all have run. */
   async teardown(): Promise<void> {
     let first: unknown;
-    for (const setup of this.order.reverse()) {
+    // Taken at once: a timed-out test's teardown may start while its own after hooks still run.
+    for (const setup of this.order.splice(0).reverse()) {
       try {
         await setup.teardown();
       } catch (error) {
         first ??= error;
       }
     }
-    this.order.length = 0;
     this.setups.clear();
     if (first !== undefined) throw first instanceof Error ? first : new Error(JSON.stringify(first));
   }

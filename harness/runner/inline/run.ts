@@ -31,6 +31,11 @@ export interface InlineRunOptions {
   readonly workers: number;
   readonly timeoutMs: number;
   readonly globalTimeoutMs: number;
+  /**
+   * A costly worker fixture (the launch family's browser) only the first `workers` workers may set up:
+   * its tests run at most that many at once, and no more of it is started.
+   */
+  readonly limited?: { readonly fixture: string; readonly workers: number };
 }
 
 /** allure-js-commons' runtime for the inline engine: messages become attachments of the running test. */
@@ -57,6 +62,19 @@ function specFiles(dir: string, root: string, ignore: readonly string[]): string
       if (statSync(path).isDirectory()) return specFiles(path, root, ignore);
       return name.endsWith(".spec.ts") ? [path] : [];
     });
+}
+
+/** Whether the test asks for the fixture, directly or through the fixtures it asks for. */
+function usesFixture(test: DeclaredTest, name: string): boolean {
+  const seen = new Set<string>();
+  const visit = (deps: readonly string[]): boolean =>
+    deps.some((dep) => {
+      if (dep === name) return true;
+      if (seen.has(dep)) return false;
+      seen.add(dep);
+      return visit(test.fixtures.get(dep)?.deps ?? []);
+    });
+  return visit(test.deps);
 }
 
 /** The text --grep matches, as Playwright builds it: title path (file, describes, title) and tags. */
@@ -213,6 +231,13 @@ async function runTests(
     },
   };
   const queue = [...tests];
+  const limited = options.limited;
+  const needsLimited = (test: DeclaredTest) => (limited ? usesFixture(test, limited.fixture) : false);
+  /** The next test for worker i: any for the first `limited.workers` workers, else one without it. */
+  const next = (i: number): DeclaredTest | undefined => {
+    const at = !limited || i < limited.workers ? 0 : queue.findIndex((t) => !needsLimited(t));
+    return at < 0 ? undefined : queue.splice(at, 1)[0];
+  };
   let timedOut = false;
   let failed = false;
   const inFlight = new Set<InlineResult>();
@@ -247,7 +272,7 @@ async function runTests(
     (async () => {
       const worker = new InlineWorker(i, options.timeoutMs, events);
       try {
-        for (let test = queue.shift(); test && !timedOut; test = queue.shift()) {
+        for (let test = next(i); test && !timedOut; test = next(i)) {
           const result = await worker.run(test, testIdFor(test), (begun) => {
             views.set(begun, resultView(begun, steps));
             inFlight.add(begun);
