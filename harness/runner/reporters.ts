@@ -1,6 +1,7 @@
 /**
- * The reporters of a judging run (servers: playwright.config.ts; clients: playwright.client.config.ts):
- * the console, summary.json, and Allure results with our broken/failed mapping.
+ * The reporters of a judging run (servers: the inline engine, harness/runner/inline/run.ts, and
+ * playwright.config.ts; clients: playwright.client.config.ts): the console, summary.json, and Allure
+ * results with our broken/failed mapping.
  */
 import { join } from "node:path";
 import type { ReporterDescription } from "@playwright/test";

@@ -1,8 +1,8 @@
 /**
- * The inline engine (`npm run conformance -- --engine inline`): the suite files load into this process and
- * their tests run as async functions, several at once, with the fixtures, timeouts, global setup and
- * reporters of a Playwright run (playwright.config.ts), without Playwright's runner and worker processes,
- * which cost most of a backend run's CPU (README "Speed"). The verdicts, summary.json and Allure results
+ * The inline engine (`npm run conformance`'s default; `--engine playwright` runs Playwright's runner
+ * instead): the suite files load into this process and their tests run as async functions, several at
+ * once, with the fixtures, timeouts, global setup and reporters of a Playwright run (playwright.config.ts),
+ * without Playwright's runner and worker processes, which cost most of a backend run's CPU (README "Speed"). The verdicts, summary.json and Allure results
  * are the same (harness/runner/inline/inline.test.ts compares the two engines test by test).
  */
 import { readdirSync, statSync } from "node:fs";
