@@ -236,6 +236,22 @@ function phasesOf(lines: readonly (BenchMark | ExitLine)[], t0: number, t1: numb
   const htmlCpu = allure.reduce((sum, a) => sum + whole(a), 0);
   const cliOwn = cli ? own(cli) : 0;
 
+  // Alike for both engines (each mark is made by one process: the runner's, or the inline CLI's).
+  const reportersEnd: Phase = {
+    wallMs: endDone - endStart,
+    cpuMs: cpuAt("reporters:end-done") - cpuAt("reporters:end-start"),
+  };
+  /** The CLI after the run and the HTML report; `since`: the CLI's mark its earlier phases end at. */
+  const afterTheRun = (since: string): Record<string, Phase> => ({
+    "CLI after the run (requirements, causes, JUnit)": {
+      wallMs: htmlStart - pwExited + (t1 - htmlEnd),
+      cpuMs: cliOwn - cpuAt(since) - (cpuAt("cli:html-end") - cpuAt("cli:html-start")),
+    },
+    "HTML report (allure generate)": {
+      wallMs: htmlEnd - htmlStart,
+      cpuMs: htmlCpu + (cpuAt("cli:html-end") - cpuAt("cli:html-start")),
+    },
+  });
   const inline = !runner;
   const phases: Record<string, Phase> = inline
     ? inlinePhases()
@@ -263,22 +279,12 @@ function phasesOf(lines: readonly (BenchMark | ExitLine)[], t0: number, t1: numb
           wallMs: 0,
           cpuMs: runnerAtLastEnd - cpuAt("setup:end"),
         },
-        "reporters' onEnd (summary.json, Allure)": {
-          wallMs: endDone - endStart,
-          cpuMs: cpuAt("reporters:end-done") - cpuAt("reporters:end-start"),
-        },
+        "reporters' onEnd (summary.json, Allure)": reportersEnd,
         "teardown and exit (workers, target, runner)": {
           wallMs: pwExited - endDone,
           cpuMs: runnerOwn - cpuAt("reporters:end-done") + (cpuAt("reporters:end-start") - runnerAtLastEnd),
         },
-        "CLI after the run (requirements, causes, JUnit)": {
-          wallMs: htmlStart - pwExited + (t1 - htmlEnd),
-          cpuMs: cliOwn - cpuAt("cli:config-checked") - (cpuAt("cli:html-end") - cpuAt("cli:html-start")),
-        },
-        "HTML report (allure generate)": {
-          wallMs: htmlEnd - htmlStart,
-          cpuMs: htmlCpu + (cpuAt("cli:html-end") - cpuAt("cli:html-start")),
-        },
+        ...afterTheRun("cli:config-checked"),
       };
   /** The inline engine (--engine inline): the suite runs in the CLI's own process, marked at each step. */
   function inlinePhases(): Record<string, Phase> {
@@ -303,10 +309,7 @@ function phasesOf(lines: readonly (BenchMark | ExitLine)[], t0: number, t1: numb
       },
       // The CLI's children: Chromium (the launch family's browsers) and esbuild (tsx's transformer).
       "tests: browser (Chromium) and esbuild": { wallMs: 0, cpuMs: cli ? residual(cli) : 0 },
-      "reporters' onEnd (summary.json, Allure)": {
-        wallMs: endDone - endStart,
-        cpuMs: cpu("reporters:end-done") - cpu("reporters:end-start"),
-      },
+      "reporters' onEnd (summary.json, Allure)": reportersEnd,
       "teardown (target)": {
         wallMs: pwExited - endDone,
         cpuMs:
@@ -314,14 +317,7 @@ function phasesOf(lines: readonly (BenchMark | ExitLine)[], t0: number, t1: numb
           cpu("reporters:end-done") +
           (cpu("reporters:end-start") - lastEndCpu),
       },
-      "CLI after the run (requirements, causes, JUnit)": {
-        wallMs: htmlStart - pwExited + (t1 - htmlEnd),
-        cpuMs: cliOwn - cpu("cli:playwright-exited") - (cpu("cli:html-end") - cpu("cli:html-start")),
-      },
-      "HTML report (allure generate)": {
-        wallMs: htmlEnd - htmlStart,
-        cpuMs: htmlCpu + (cpu("cli:html-end") - cpu("cli:html-start")),
-      },
+      ...afterTheRun("cli:playwright-exited"),
     };
   }
   const accounted = Object.values(phases).reduce((sum, p) => sum + p.cpuMs, 0);

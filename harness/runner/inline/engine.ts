@@ -14,6 +14,7 @@ import {
   type Group,
   type Hook,
 } from "./declare.ts";
+import { live } from "./live.ts";
 
 export type InlineStatus = "passed" | "failed" | "timedOut" | "skipped" | "interrupted";
 
@@ -375,15 +376,6 @@ export class InlineWorker {
       parallelIndex: this.workerIndex,
       project: { name: "" },
       expectedStatus: "passed",
-      get status() {
-        return result.status;
-      },
-      get error() {
-        return result.error;
-      },
-      get errors() {
-        return result.errors;
-      },
       get timeout() {
         return deadline.limitMs;
       },
@@ -422,6 +414,7 @@ export class InlineWorker {
         );
       },
     };
+    live(info, result, ["status", "error", "errors"]);
     return { info: info as unknown as TestInfo, deadline };
   }
 }

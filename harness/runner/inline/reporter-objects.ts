@@ -15,6 +15,7 @@ import type {
 } from "@playwright/test/reporter";
 import { describeTitles, type DeclaredTest, type Group } from "./declare.ts";
 import type { InlineResult, InlineStep } from "./engine.ts";
+import { live } from "./live.ts";
 
 export interface RunShape {
   readonly config: FullConfig;
@@ -191,16 +192,10 @@ export class StepViews {
     const parent = step.parent ? this.view(step.parent) : undefined;
     const steps: TestStep[] = [];
     const viewOf = (s: InlineStep) => this.view(s);
-    const shape: unknown = {
+    const shape = {
       title: step.title,
       category: step.category,
       startTime: step.startTime,
-      get duration() {
-        return step.duration;
-      },
-      get error() {
-        return step.error;
-      },
       parent,
       get steps() {
         steps.length = 0;
@@ -209,12 +204,11 @@ export class StepViews {
       },
       location: undefined,
       annotations: [],
-      get attachments() {
-        return step.attachments;
-      },
-      titlePath: () => [...(parent ? parent.titlePath() : []), step.title],
+      titlePath: (): string[] => [...(parent ? parent.titlePath() : []), step.title],
     };
-    view = shape as TestStep;
+    live(shape, step, ["duration", "error", "attachments"]);
+    const shaped: unknown = shape;
+    view = shaped as TestStep;
     this.views.set(step, view);
     return view;
   }
@@ -222,34 +216,18 @@ export class StepViews {
 
 /** A TestResult view of an inline result (one per test and run). */
 export function resultView(result: InlineResult, steps: StepViews): TestResult {
-  const view: unknown = {
+  const view = {
     retry: 0,
     parallelIndex: result.workerIndex,
     workerIndex: result.workerIndex,
     startTime: result.startTime,
-    get duration() {
-      return result.duration;
-    },
-    get status() {
-      return result.status;
-    },
-    get error() {
-      return result.error;
-    },
-    get errors() {
-      return result.errors;
-    },
-    get annotations() {
-      return result.annotations;
-    },
-    get attachments() {
-      return result.attachments;
-    },
     get steps() {
       return result.steps.map((s) => steps.view(s));
     },
     stdout: [],
     stderr: [],
   };
-  return view as TestResult;
+  live(view, result, ["duration", "status", "error", "errors", "annotations", "attachments"]);
+  const shaped: unknown = view;
+  return shaped as TestResult;
 }
